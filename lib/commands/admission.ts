@@ -1,0 +1,78 @@
+import { createHash } from 'node:crypto';
+import type { Redis } from '@upstash/redis';
+import { ADMIT_COMMAND_LUA } from './admission-script.js';
+
+/** How long an Idempotency-Key and a pending marker are remembered. */
+export const ADMISSION_TTL_SECONDS = 7 * 24 * 60 * 60;
+
+/** What the API knows of a transaction the projector has not decided yet. */
+export interface PendingTransaction {
+  transactionId: string;
+  type: 'open_account' | 'deposit' | 'withdrawal' | 'transfer';
+  accountId: string;
+  at: string;
+}
+
+/** `new`: first time; `replay`: the same request again with its key; `conflict`: the key was used for another request. */
+export type Admission = 'new' | 'replay' | 'conflict';
+
+/**
+ * The write side's only Redis state: Idempotency-Key claims and pending markers. Both live outside the
+ * projection namespaces — they are facts about requests, not about the log — and expire.
+ *
+ * @example
+ * ```ts
+ * const admissions = new CommandAdmissions(redis, 'banku');
+ * const outcome = await admissions.admit({ idempotencyKey, fingerprint, pending });
+ * ```
+ */
+export class CommandAdmissions {
+  readonly #script;
+
+  constructor(
+    readonly redis: Redis,
+    readonly prefix: string,
+  ) {
+    this.#script = redis.createScript<string>(ADMIT_COMMAND_LUA);
+  }
+
+  async admit(request: {
+    idempotencyKey: string | null;
+    fingerprint: string;
+    pending: PendingTransaction;
+  }): Promise<Admission> {
+    const { idempotencyKey, fingerprint, pending } = request;
+    const reply = await this.#script.exec(
+      [],
+      [
+        JSON.stringify({
+          idempotencyKey: idempotencyKey === null ? null : this.idempotencyKeyName(idempotencyKey),
+          fingerprint,
+          record: JSON.stringify({ fingerprint, transactionId: pending.transactionId }),
+          pendingKey: this.pendingKeyName(pending.transactionId),
+          pending: JSON.stringify(pending),
+          ttl: ADMISSION_TTL_SECONDS,
+        }),
+      ],
+    );
+    if (reply !== 'new' && reply !== 'replay' && reply !== 'conflict') {
+      throw new Error(`unexpected reply from the command admission script: ${JSON.stringify(reply)}`);
+    }
+    return reply;
+  }
+
+  /** The pending marker of a transaction, if a command admitted it and it has not expired. */
+  async pending(transactionId: string): Promise<PendingTransaction | undefined> {
+    const value = await this.redis.get<string>(this.pendingKeyName(transactionId));
+    return value ? (JSON.parse(String(value)) as PendingTransaction) : undefined;
+  }
+
+  // Keys are hashed: an Idempotency-Key is client text of up to 255 characters.
+  idempotencyKeyName(idempotencyKey: string): string {
+    return `${this.prefix}:idempotency:${createHash('sha256').update(idempotencyKey).digest('hex')}`;
+  }
+
+  pendingKeyName(transactionId: string): string {
+    return `${this.prefix}:pending:${transactionId}`;
+  }
+}

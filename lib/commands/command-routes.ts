@@ -1,0 +1,119 @@
+import type { z } from 'zod';
+import { createEvent } from '../events/create-event.js';
+import type { RequestIds } from '../events/ids.js';
+import type { BankEvent, EventMetadata } from '../events/types.js';
+import type { PendingTransaction } from './admission.js';
+import { AmountBody, OpenAccountBody, TransferBody } from './request-schemas.js';
+
+/** What a route turns into an event. */
+export interface CommandInput<Body> {
+  body: Body;
+  /** The `{id}` of the path; undefined for `POST /accounts`. */
+  accountId: string | undefined;
+  ids: RequestIds;
+  metadata: EventMetadata;
+  occurredAt: string;
+}
+
+/**
+ * One command route: how its body is validated, which event it publishes, what it answers.
+ *
+ * @example
+ * ```ts
+ * export const handler = commandHandler(depositRoute);
+ * ```
+ */
+export interface CommandRoute<Schema extends z.ZodType> {
+  /** Names the route in logs and in the idempotency fingerprint. */
+  name: string;
+  type: PendingTransaction['type'];
+  /** True when the path carries the account id. */
+  hasAccountPath: boolean;
+  body: Schema;
+  /** Checks that need the path and the body together, as `{path, message}` issues. */
+  check?: (input: {
+    accountId: string | undefined;
+    body: z.output<Schema>;
+  }) => { path: string; message: string }[];
+  toEvent(input: CommandInput<z.output<Schema>>): BankEvent;
+  /** The 202 body. */
+  answer(event: BankEvent): Record<string, unknown>;
+}
+
+const pendingAnswer = (event: BankEvent) => ({ transactionId: event.data.transactionId, status: 'pending' });
+
+/** `POST /accounts`: the account id is new, derived from the Idempotency-Key when there is one. */
+export const openAccountRoute: CommandRoute<typeof OpenAccountBody> = {
+  name: 'open-account',
+  type: 'open_account',
+  hasAccountPath: false,
+  body: OpenAccountBody,
+  toEvent: ({ body, ids, metadata, occurredAt }) =>
+    createEvent<'AccountOpenRequested'>({
+      eventId: ids.eventId,
+      type: 'AccountOpenRequested',
+      accountId: ids.accountId,
+      occurredAt,
+      data: { transactionId: ids.transactionId, name: body.name, currency: body.currency },
+      metadata,
+    }),
+  answer: (event) => ({ accountId: event.accountId, ...pendingAnswer(event) }),
+};
+
+/** `POST /accounts/{id}/deposits`. */
+export const depositRoute: CommandRoute<typeof AmountBody> = {
+  name: 'deposit',
+  type: 'deposit',
+  hasAccountPath: true,
+  body: AmountBody,
+  toEvent: ({ body, accountId, ids, metadata, occurredAt }) =>
+    createEvent<'DepositRequested'>({
+      eventId: ids.eventId,
+      type: 'DepositRequested',
+      accountId: accountId as string,
+      occurredAt,
+      data: { transactionId: ids.transactionId, amount: body.amount },
+      metadata,
+    }),
+  answer: pendingAnswer,
+};
+
+/** `POST /accounts/{id}/withdrawals`. */
+export const withdrawRoute: CommandRoute<typeof AmountBody> = {
+  name: 'withdraw',
+  type: 'withdrawal',
+  hasAccountPath: true,
+  body: AmountBody,
+  toEvent: ({ body, accountId, ids, metadata, occurredAt }) =>
+    createEvent<'WithdrawalRequested'>({
+      eventId: ids.eventId,
+      type: 'WithdrawalRequested',
+      accountId: accountId as string,
+      occurredAt,
+      data: { transactionId: ids.transactionId, amount: body.amount },
+      metadata,
+    }),
+  answer: pendingAnswer,
+};
+
+/** `POST /accounts/{id}/transfers`: keyed by the source; the projector completes it on the destination. */
+export const transferRoute: CommandRoute<typeof TransferBody> = {
+  name: 'transfer',
+  type: 'transfer',
+  hasAccountPath: true,
+  body: TransferBody,
+  check: ({ accountId, body }) =>
+    body.toAccountId.toLowerCase() === accountId?.toLowerCase()
+      ? [{ path: 'body.toAccountId', message: 'must differ from the source account in the path' }]
+      : [],
+  toEvent: ({ body, accountId, ids, metadata, occurredAt }) =>
+    createEvent<'TransferRequested'>({
+      eventId: ids.eventId,
+      type: 'TransferRequested',
+      accountId: accountId as string,
+      occurredAt,
+      data: { transactionId: ids.transactionId, toAccountId: body.toAccountId, amount: body.amount },
+      metadata,
+    }),
+  answer: pendingAnswer,
+};

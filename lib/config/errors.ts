@@ -1,0 +1,18 @@
+/**
+ * The environment lacks a setting, or holds one that cannot be used. The message names the variable
+ * and says what is expected, so whoever deploys can fix it without reading code.
+ *
+ * @example
+ * ```ts
+ * throw new ConfigurationError('KAFKA_TOPIC', 'must not be empty');
+ * ```
+ */
+export class ConfigurationError extends Error {
+  constructor(
+    readonly variable: string,
+    problem: string,
+  ) {
+    super(`${variable} ${problem}`);
+    this.name = 'ConfigurationError';
+  }
+}

@@ -1,0 +1,60 @@
+import { randomUUID } from 'node:crypto';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { logger, setCorrelationId } from '../logging/logger.js';
+import { HttpError } from './errors.js';
+import { readHeader } from './request-body.js';
+import { jsonResponse } from './responses.js';
+
+/** What every HTTP handler body receives besides the event. */
+export interface RequestContext {
+  /** `x-correlation-id` when the caller sent one, else API Gateway's request id. */
+  correlationId: string;
+}
+
+/**
+ * Wraps a route's logic as an API Gateway proxy handler: sets the correlation id on the logs, answers
+ * an {@link HttpError} with its own status and body, and anything else with a 500 that leaks nothing.
+ * Bodies are never logged.
+ *
+ * @example
+ * ```ts
+ * export const handler = httpHandler('get-account', async (event) => jsonResponse(200, await load(event)));
+ * ```
+ */
+export function httpHandler(
+  route: string,
+  handle: (event: APIGatewayProxyEvent, context: RequestContext) => Promise<APIGatewayProxyResult>,
+) {
+  return async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
+    const correlationId =
+      readHeader(event.headers, 'x-correlation-id')?.slice(0, 255) ||
+      event.requestContext?.requestId ||
+      randomUUID();
+    setCorrelationId(correlationId);
+    const started = performance.now();
+    try {
+      const response = await handle(event, { correlationId });
+      logger.info('request handled', { route, status: response.statusCode, ms: elapsed(started) });
+      return withCorrelationId(response, correlationId);
+    } catch (error) {
+      if (error instanceof HttpError) {
+        const level = error.statusCode >= 500 ? 'warn' : 'info';
+        logger[level]('request refused', { route, status: error.statusCode, error: error.body.error });
+        return withCorrelationId(error.toResponse(), correlationId);
+      }
+      logger.error('request failed', { route, ms: elapsed(started), error: error as Error });
+      return withCorrelationId(
+        jsonResponse(500, { error: 'internal_error', message: `quote correlation id ${correlationId}` }),
+        correlationId,
+      );
+    }
+  };
+}
+
+function withCorrelationId(response: APIGatewayProxyResult, correlationId: string): APIGatewayProxyResult {
+  return { ...response, headers: { ...response.headers, 'x-correlation-id': correlationId } };
+}
+
+function elapsed(started: number): number {
+  return Math.round(performance.now() - started);
+}

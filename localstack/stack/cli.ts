@@ -1,0 +1,25 @@
+/**
+ * `npm run stack`: starts the local stack in the foreground, prints its environment as `NAME=value`
+ * lines and then `ready`, and stops everything it started on SIGINT or SIGTERM.
+ */
+import { startStack } from './stack.js';
+import { STACK_ENV_NAMES } from './stack-env.js';
+
+const stack = await startStack().catch((error: unknown) => {
+  console.error(`local stack failed to start: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});
+
+for (const name of STACK_ENV_NAMES) console.log(`${name}=${stack.env[name]}`);
+console.log('ready');
+
+let stopping = false;
+const shutdown = async (signal: NodeJS.Signals) => {
+  if (stopping) return;
+  stopping = true;
+  console.error(`${signal}: stopping the local stack`);
+  await stack.stop();
+  process.exit(0);
+};
+process.on('SIGINT', shutdown);
+process.on('SIGTERM', shutdown);

@@ -1,0 +1,34 @@
+import type { LocalKafka } from '../kafka/broker.js';
+
+/** What a test or tool may ask of the local broker from another process. */
+export type BrokerFault = Parameters<LocalKafka['inject']>[0];
+
+/**
+ * Talks to the stack's control server (`LOCAL_STACK_CONTROL_URL`) from any process.
+ *
+ * @example
+ * ```ts
+ * const control = localStackControl();
+ * await control.createTopic(`test-${randomUUID()}`, 3);
+ * ```
+ */
+export function localStackControl(url = process.env.LOCAL_STACK_CONTROL_URL) {
+  if (!url) {
+    throw new Error(
+      'LOCAL_STACK_CONTROL_URL is not set: start the local stack (npm run stack) or run under the test setup.',
+    );
+  }
+  const post = async (path: string, body: unknown): Promise<void> => {
+    const response = await fetch(`${url}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    if (!response.ok)
+      throw new Error(`local stack control ${path} failed: ${response.status} ${await response.text()}`);
+  };
+  return {
+    createTopic: (name: string, partitions: number) => post('/topics', { name, partitions }),
+    inject: (fault: BrokerFault) => post('/faults', fault),
+  };
+}

@@ -1,0 +1,96 @@
+import { DEFAULT_TOPIC, DEFAULT_TOPIC_PARTITIONS } from '../../lib/config/defaults.js';
+import { type LocalKafka, startLocalKafka } from '../kafka/broker.js';
+import { type RedisServer, resolveRedis } from '../redis/resolve-redis.js';
+import { startUpstashEndpoint, type UpstashEndpoint } from '../upstash/server.js';
+import { type ControlServer, startControlServer } from './control-server.js';
+import type { StackEnv } from './stack-env.js';
+
+/** Options of {@link startStack}. */
+export interface StackOptions {
+  /** Where `KAFKA_BROKERS`, `UPSTASH_REDIS_REST_*`, `REDIS_URL` and `KAFKA_TOPIC` may already be set. */
+  env?: NodeJS.ProcessEnv;
+  /** Partitions of the service topic on the local broker. */
+  partitions?: number;
+}
+
+/** A started local stack: its environment and one way to stop everything it started. */
+export interface RunningStack {
+  readonly env: StackEnv;
+  /** Present only when the stack started the broker itself. */
+  readonly kafka?: LocalKafka;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts what the service needs on a developer's machine or in CI: the local Kafka-protocol broker
+ * with the service topic, a Redis server (or the running one) and the Upstash-compatible endpoint.
+ * A part whose variable is already set (`KAFKA_BROKERS`, `UPSTASH_REDIS_REST_URL`) is not started,
+ * so the same command runs the service against a real cluster or Upstash.
+ *
+ * This is the one way the stack starts: `npm run stack`, `npm run dev` and the tests' global setup
+ * all call it.
+ *
+ * @example
+ * ```ts
+ * const stack = await startStack();
+ * console.log(stack.env.KAFKA_BROKERS);
+ * await stack.stop();
+ * ```
+ */
+export async function startStack(options: StackOptions = {}): Promise<RunningStack> {
+  const env = options.env ?? process.env;
+  const topic = env.KAFKA_TOPIC || DEFAULT_TOPIC;
+  const started: { stop(): Promise<void> }[] = [];
+  const stopAll = async () => {
+    // Reverse order: the endpoint goes before the Redis it fronts.
+    for (const part of started.reverse()) await part.stop().catch(() => undefined);
+    started.length = 0;
+  };
+
+  try {
+    let kafka: LocalKafka | undefined;
+    let control: ControlServer | undefined;
+    let kafkaBrokers = env.KAFKA_BROKERS ?? '';
+    if (!kafkaBrokers) {
+      kafka = await startLocalKafka({
+        topics: [{ name: topic, partitions: options.partitions ?? DEFAULT_TOPIC_PARTITIONS }],
+      });
+      started.push(kafka);
+      control = await startControlServer(kafka);
+      started.push(control);
+      kafkaBrokers = kafka.bootstrapServers;
+    }
+
+    let upstashUrl = env.UPSTASH_REDIS_REST_URL ?? '';
+    let upstashToken = env.UPSTASH_REDIS_REST_TOKEN ?? '';
+    let redisUrl = env.REDIS_URL ?? '';
+    if (!upstashUrl) {
+      const redis: RedisServer = await resolveRedis(env);
+      started.push(redis);
+      const endpoint: UpstashEndpoint = await startUpstashEndpoint({
+        redisUrl: redis.url,
+        ...(upstashToken ? { token: upstashToken } : {}),
+      });
+      started.push(endpoint);
+      upstashUrl = endpoint.url;
+      upstashToken = endpoint.token;
+      redisUrl = redis.url;
+    }
+
+    return {
+      env: {
+        KAFKA_BROKERS: kafkaBrokers,
+        UPSTASH_REDIS_REST_URL: upstashUrl,
+        UPSTASH_REDIS_REST_TOKEN: upstashToken,
+        REDIS_URL: redisUrl,
+        KAFKA_TOPIC: topic,
+        LOCAL_STACK_CONTROL_URL: control?.url ?? '',
+      },
+      ...(kafka ? { kafka } : {}),
+      stop: stopAll,
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
