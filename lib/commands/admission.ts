@@ -8,7 +8,7 @@ export const ADMISSION_TTL_SECONDS = 7 * 24 * 60 * 60;
 /** What the API knows of a transaction the projector has not decided yet. */
 export interface PendingTransaction {
   transactionId: string;
-  type: 'open_account' | 'deposit' | 'withdrawal' | 'transfer';
+  type: 'account_open' | 'deposit' | 'withdrawal' | 'transfer';
   accountId: string;
   at: string;
 }

@@ -45,7 +45,7 @@ const pendingAnswer = (event: BankEvent) => ({ transactionId: event.data.transac
 /** `POST /accounts`: the account id is new, derived from the Idempotency-Key when there is one. */
 export const openAccountRoute: CommandRoute<typeof OpenAccountBody> = {
   name: 'open-account',
-  type: 'open_account',
+  type: 'account_open',
   hasAccountPath: false,
   body: OpenAccountBody,
   toEvent: ({ body, ids, metadata, occurredAt }) =>

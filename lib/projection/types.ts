@@ -35,7 +35,7 @@ export interface HistoryEntry {
 /** A transaction's status as the projection records it. */
 export interface StoredTransaction {
   transactionId: string;
-  type: 'open_account' | 'deposit' | 'withdrawal' | 'transfer';
+  type: 'account_open' | 'deposit' | 'withdrawal' | 'transfer';
   status: 'pending' | 'applied' | 'rejected';
   reason?: string;
   /** Later stages win; an earlier one arriving late (a replay in another interleaving) is ignored. */

@@ -1,0 +1,7 @@
+import { httpHandler } from '../lib/http/handler.js';
+import { getTransaction } from '../lib/queries/get-transaction.js';
+import { queryContext } from '../lib/queries/query-context.js';
+
+export const handler = httpHandler('get-transaction', async (event) =>
+  getTransaction(event, await queryContext()),
+);

@@ -1,0 +1,3 @@
+import { projectorHandler } from '../lib/projector/lambda.js';
+
+export const handler = projectorHandler;

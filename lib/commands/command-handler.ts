@@ -1,0 +1,45 @@
+import type { z } from 'zod';
+import { keyPrefix, serviceTopic } from '../config/env.js';
+import { httpHandler } from '../http/handler.js';
+import { publish } from '../kafka/producer.js';
+import { redisClient } from '../redis/client.js';
+import { CommandAdmissions } from './admission.js';
+import type { CommandRoute } from './command-routes.js';
+import { type CommandDependencies, handleCommand } from './handle-command.js';
+
+let admissions: Promise<CommandAdmissions> | undefined;
+
+/** The real dependencies of a command Lambda: Upstash for admissions, the container's Kafka producer. */
+export const lambdaCommandDependencies: CommandDependencies = {
+  admissions: () => {
+    admissions ??= redisClient().then((redis) => new CommandAdmissions(redis, keyPrefix()));
+    admissions.catch(() => {
+      admissions = undefined;
+    });
+    return admissions;
+  },
+  publish: async (message) => {
+    await publish([message]);
+  },
+  get topic() {
+    return serviceTopic();
+  },
+};
+
+/**
+ * The Lambda handler of a command route.
+ *
+ * @example
+ * ```ts
+ * // functions/deposit.ts
+ * export const handler = commandHandler(depositRoute);
+ * ```
+ */
+export function commandHandler<Schema extends z.ZodType>(
+  route: CommandRoute<Schema>,
+  dependencies: CommandDependencies = lambdaCommandDependencies,
+) {
+  return httpHandler(route.name, (event, { correlationId }) =>
+    handleCommand(route, event, dependencies, correlationId),
+  );
+}

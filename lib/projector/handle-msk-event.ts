@@ -1,0 +1,75 @@
+import { logger } from '../logging/logger.js';
+import type { ProjectionStore } from '../projection/store.js';
+import { decodeRecord } from './decode-record.js';
+import { recordBatchMetrics } from './metrics.js';
+import { type MskEvent, MskEventSchema } from './msk-event.js';
+import type { BatchCounts, PartitionBatch } from './plan-batch.js';
+import { type ProjectionMode, projectPartitionBatch } from './project-batch.js';
+
+/**
+ * Splits an event source mapping invocation into its partitions' batches, decoding each record on its
+ * own (a poison record becomes a dead letter, never a blocked partition). Records keep log order.
+ *
+ * @example
+ * ```ts
+ * const batches = partitionBatches(MskEventSchema.parse(event), new Date().toISOString());
+ * ```
+ */
+export function partitionBatches(event: MskEvent, now: string): PartitionBatch[] {
+  return Object.entries(event.records)
+    .filter(([, records]) => records.length > 0)
+    .map(([topicPartition, records]) => {
+      const batch: PartitionBatch = {
+        topicPartition,
+        lastOffset: records[records.length - 1]?.offset ?? '-1',
+        events: [],
+        deadLetters: [],
+      };
+      for (const record of records) {
+        const decoded = decodeRecord(record, now);
+        if (decoded.ok) batch.events.push(decoded.event);
+        else batch.deadLetters.push(decoded.deadLetter);
+      }
+      return batch;
+    });
+}
+
+/**
+ * The projector's whole invocation: every partition's batch projected (partitions in parallel: they
+ * own disjoint accounts), metrics recorded, dead letters logged. Any infrastructure failure throws, so
+ * the event source mapping retries the batch; already-applied events are skipped on the retry.
+ *
+ * @example
+ * ```ts
+ * export const handler = (event: unknown) => handleMskEvent(event, await projectionStore(), live);
+ * ```
+ */
+export async function handleMskEvent(
+  rawEvent: unknown,
+  store: ProjectionStore,
+  mode: ProjectionMode,
+): Promise<BatchCounts> {
+  const event = MskEventSchema.parse(rawEvent);
+  const batches = partitionBatches(event, new Date().toISOString());
+  const results = await Promise.all(batches.map((batch) => projectPartitionBatch(store, batch, mode)));
+  const totals: BatchCounts = { records: 0, applied: 0, rejected: 0, duplicates: 0, deadLettered: 0 };
+  for (const counts of results) {
+    for (const name of Object.keys(totals) as (keyof BatchCounts)[]) totals[name] += counts[name];
+  }
+  for (const batch of batches) {
+    for (const letter of batch.deadLetters) {
+      logger.warn('record dead-lettered', {
+        topic: letter.topic,
+        partition: letter.partition,
+        offset: letter.offset,
+        reason: letter.reason,
+      });
+    }
+  }
+  const timestamps = Object.values(event.records).flatMap((records) =>
+    records.map((record) => record.timestamp),
+  );
+  recordBatchMetrics(totals, timestamps.length > 0 ? Math.min(...timestamps) : undefined);
+  logger.info('batch projected', { ...totals });
+  return totals;
+}

@@ -1,0 +1,133 @@
+import { decide } from '../domain/decide.js';
+import { evolve } from '../domain/evolve.js';
+import { ledgerDelta } from '../domain/ledger.js';
+import { followUps } from '../domain/saga.js';
+import type { Account, AccountsState, Outcome } from '../domain/types.js';
+import { encodeEvent } from '../events/codec.js';
+import { kafkaHeaders } from '../events/headers.js';
+import type { BankEvent } from '../events/types.js';
+import type { BatchState, BatchWrite, DeadLetter, HistoryEntry, OutboxMessage } from '../projection/types.js';
+import { historyEntry, transactionRecord } from './outcome-records.js';
+
+/** What a planned batch did, for metrics and logs. */
+export interface BatchCounts {
+  records: number;
+  applied: number;
+  rejected: number;
+  duplicates: number;
+  deadLettered: number;
+}
+
+/** One partition's decoded batch, in log order. */
+export interface PartitionBatch {
+  topicPartition: string;
+  lastOffset: string;
+  events: BankEvent[];
+  deadLetters: DeadLetter[];
+}
+
+/**
+ * Decides a partition's batch against the state read for it and plans the single atomic write that
+ * records the result: pure, so the same log always plans the same write (deterministic replay).
+ *
+ * Events already applied (in Redis, or earlier in this batch) are counted as duplicates and skipped.
+ * Saga follow-ups go to the outbox only when `withOutbox` is set: a rebuild replays the log, where the
+ * follow-ups already are, and must never publish.
+ *
+ * @example
+ * ```ts
+ * const { write, counts } = planBatch(batch, await store.readBatchState(…), { withOutbox: true, followPointer: true });
+ * ```
+ */
+export function planBatch(
+  batch: PartitionBatch,
+  state: BatchState,
+  options: { withOutbox: boolean; followPointer: boolean },
+): { write: BatchWrite; counts: BatchCounts } {
+  const initial: AccountsState = state.accounts;
+  let accounts: AccountsState = initial;
+  const seen = new Set(state.seen);
+  const applied: string[] = [];
+  const outcomes: Outcome[] = [];
+  let duplicates = 0;
+
+  for (const event of batch.events) {
+    if (seen.has(event.eventId)) {
+      duplicates += 1;
+      continue;
+    }
+    seen.add(event.eventId);
+    applied.push(event.eventId);
+    for (const outcome of decide(event, accounts)) {
+      accounts = evolve(accounts, outcome);
+      outcomes.push(outcome);
+    }
+  }
+
+  const history: { accountId: string; entry: HistoryEntry }[] = [];
+  const totals = { deposited: 0, withdrawn: 0, inFlight: 0, balances: 0 };
+  const outbox: OutboxMessage[] = [];
+  // Versions move with each outcome; replaying the outcomes over the initial state numbers the entries.
+  let replayed: AccountsState = initial;
+  let rejected = 0;
+  for (const outcome of outcomes) {
+    replayed = evolve(replayed, outcome);
+    if (outcome.type.endsWith('Rejected')) rejected += 1;
+    const account = replayed.get(outcome.accountId);
+    const entry = historyEntry(outcome, account !== undefined);
+    if (entry && account)
+      history.push({ accountId: account.accountId, entry: { ...entry, seq: account.version } });
+    const delta = ledgerDelta(outcome);
+    totals.deposited += delta.deposited;
+    totals.withdrawn += delta.withdrawn;
+    totals.inFlight += delta.inFlight;
+    if (options.withOutbox) {
+      for (const followUp of followUps(outcome)) outbox.push(toOutboxMessage(followUp));
+    }
+  }
+
+  const changed: Account[] = [];
+  for (const [accountId, account] of accounts) {
+    const before = initial.get(accountId);
+    if (before !== account) {
+      changed.push(account);
+      totals.balances += account.balance - (before?.balance ?? 0);
+    }
+  }
+
+  const expectedVersions = new Map<string, number>();
+  for (const event of batch.events)
+    expectedVersions.set(event.accountId, initial.get(event.accountId)?.version ?? 0);
+
+  return {
+    write: {
+      namespace: state.namespace,
+      followPointer: options.followPointer,
+      expectedVersions,
+      applied,
+      accounts: changed,
+      history,
+      transactions: outcomes.map(transactionRecord),
+      totals,
+      outbox,
+      deadLetters: batch.deadLetters,
+      checkpoints: new Map([[batch.topicPartition, batch.lastOffset]]),
+    },
+    counts: {
+      records: batch.events.length + batch.deadLetters.length,
+      applied: outcomes.length - rejected,
+      rejected,
+      duplicates,
+      deadLettered: batch.deadLetters.length,
+    },
+  };
+}
+
+function toOutboxMessage(event: BankEvent): OutboxMessage {
+  return {
+    eventId: event.eventId,
+    key: event.accountId,
+    value: encodeEvent(event),
+    headers: kafkaHeaders(event),
+  };
+}

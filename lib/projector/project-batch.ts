@@ -1,0 +1,59 @@
+import { BatchConflictError } from '../projection/errors.js';
+import type { ProjectionStore } from '../projection/store.js';
+import type { OutboxMessage } from '../projection/types.js';
+import { type BatchCounts, type PartitionBatch, planBatch } from './plan-batch.js';
+
+/** How the projector reaches Kafka for the saga's follow-ups. */
+export type PublishOutbox = (messages: OutboxMessage[]) => Promise<void>;
+
+/** Live projection follows the namespace pointer and publishes; a rebuild writes a given namespace silently. */
+export type ProjectionMode =
+  | { kind: 'live'; publish: PublishOutbox }
+  | { kind: 'rebuild'; namespace: string };
+
+/** Overlapping invocations of one partition are rare; a few fresh attempts settle them. */
+const MAX_CONFLICT_RETRIES = 5;
+
+/**
+ * Projects one partition's batch: one read, a pure decision, one atomic write. Then, live, publishes
+ * what the outbox holds (this batch's follow-ups and any a crash left behind) and forgets what Kafka
+ * acknowledged. Throws only when Redis or Kafka fails, so that the event source mapping retries the
+ * batch; a retry is harmless because applied event ids are skipped.
+ *
+ * @example
+ * ```ts
+ * const counts = await projectPartitionBatch(store, batch, { kind: 'live', publish });
+ * ```
+ */
+export async function projectPartitionBatch(
+  store: ProjectionStore,
+  batch: PartitionBatch,
+  mode: ProjectionMode,
+): Promise<BatchCounts> {
+  const accounts = [...new Set(batch.events.map((event) => event.accountId))];
+  const events = [...new Set(batch.events.map((event) => event.eventId))];
+  for (let attempt = 0; ; attempt += 1) {
+    const state = await store.readBatchState({
+      accounts,
+      events,
+      ...(mode.kind === 'rebuild' ? { namespace: mode.namespace } : {}),
+    });
+    const { write, counts } = planBatch(batch, state, {
+      withOutbox: mode.kind === 'live',
+      followPointer: mode.kind === 'live',
+    });
+    try {
+      const outbox = await store.applyBatch(write, { returnOutbox: mode.kind === 'live' });
+      if (mode.kind === 'live' && outbox.length > 0) {
+        await mode.publish(outbox);
+        await store.removeFromOutbox(
+          write.namespace,
+          outbox.map((message) => message.eventId),
+        );
+      }
+      return counts;
+    } catch (error) {
+      if (!(error instanceof BatchConflictError) || attempt >= MAX_CONFLICT_RETRIES) throw error;
+    }
+  }
+}
