@@ -1,0 +1,163 @@
+import { MAX_BALANCE } from '../events/primitives.js';
+import type {
+  AccountOpenRequested,
+  BankEvent,
+  DepositRequested,
+  TransferCreditRequested,
+  TransferRefundRequested,
+  TransferRequested,
+  WithdrawalRequested,
+} from '../events/types.js';
+import type { Account, AccountsState, Outcome, OutcomeBase } from './types.js';
+
+function base<T extends Outcome['type']>(type: T, request: BankEvent): OutcomeBase<T> {
+  return {
+    type,
+    requestEventId: request.eventId,
+    transactionId: request.data.transactionId,
+    accountId: request.accountId,
+    correlationId: request.metadata.correlationId,
+    at: request.occurredAt,
+  };
+}
+
+function exceedsLimit(account: Account, amount: number): boolean {
+  return account.balance + amount > MAX_BALANCE;
+}
+
+function openAccount(request: AccountOpenRequested, account: Account | undefined): Outcome {
+  const { name, currency } = request.data;
+  if (account)
+    return { ...base('AccountOpenRejected', request), name, currency, reason: 'account_already_exists' };
+  return { ...base('AccountOpened', request), name, currency };
+}
+
+function deposit(request: DepositRequested, account: Account | undefined): Outcome {
+  const { amount } = request.data;
+  if (!account) return { ...base('DepositRejected', request), amount, reason: 'account_not_found' };
+  if (exceedsLimit(account, amount)) {
+    return { ...base('DepositRejected', request), amount, reason: 'balance_limit_exceeded' };
+  }
+  return {
+    ...base('Deposited', request),
+    amount,
+    currency: account.currency,
+    balanceAfter: account.balance + amount,
+  };
+}
+
+function withdraw(request: WithdrawalRequested, account: Account | undefined): Outcome {
+  const { amount } = request.data;
+  if (!account) return { ...base('WithdrawalRejected', request), amount, reason: 'account_not_found' };
+  if (amount > account.balance)
+    return { ...base('WithdrawalRejected', request), amount, reason: 'insufficient_funds' };
+  return {
+    ...base('Withdrawn', request),
+    amount,
+    currency: account.currency,
+    balanceAfter: account.balance - amount,
+  };
+}
+
+function debitTransfer(request: TransferRequested, account: Account | undefined): Outcome {
+  const { amount, toAccountId: counterpartyAccountId } = request.data;
+  const rejected = base('TransferRejected', request);
+  // Self-transfer is checked first: it is wrong whatever the state, and must not become a debit + refund loop.
+  if (counterpartyAccountId === request.accountId) {
+    return { ...rejected, amount, counterpartyAccountId, reason: 'invalid_transfer' };
+  }
+  if (!account) return { ...rejected, amount, counterpartyAccountId, reason: 'account_not_found' };
+  if (amount > account.balance)
+    return { ...rejected, amount, counterpartyAccountId, reason: 'insufficient_funds' };
+  return {
+    ...base('TransferDebited', request),
+    amount,
+    currency: account.currency,
+    balanceAfter: account.balance - amount,
+    counterpartyAccountId,
+  };
+}
+
+function creditTransfer(request: TransferCreditRequested, account: Account | undefined): Outcome {
+  const { amount, currency, fromAccountId: counterpartyAccountId } = request.data;
+  const transferEventId = request.metadata.causationId;
+  const rejected = {
+    ...base('TransferCreditRejected', request),
+    amount,
+    currency,
+    counterpartyAccountId,
+    transferEventId,
+  };
+  if (counterpartyAccountId === request.accountId) return { ...rejected, reason: 'invalid_transfer' };
+  if (!account) return { ...rejected, reason: 'account_not_found' };
+  if (account.currency !== currency) return { ...rejected, reason: 'currency_mismatch' };
+  if (exceedsLimit(account, amount)) return { ...rejected, reason: 'balance_limit_exceeded' };
+  return {
+    ...base('TransferCredited', request),
+    amount,
+    currency,
+    balanceAfter: account.balance + amount,
+    counterpartyAccountId,
+    transferEventId,
+  };
+}
+
+function refundTransfer(request: TransferRefundRequested, account: Account | undefined): Outcome {
+  const { amount, toAccountId: counterpartyAccountId, reason: creditRejectionReason } = request.data;
+  const rejected = {
+    ...base('TransferRefundRejected', request),
+    amount,
+    counterpartyAccountId,
+    creditRejectionReason,
+  };
+  // None of these can happen after a real debit (see TransferRefundRejected); refusing keeps the amount in flight
+  // rather than creating money for a refund nobody was debited for, or losing it into a missing account.
+  if (counterpartyAccountId === request.accountId) return { ...rejected, reason: 'invalid_transfer' };
+  if (!account) return { ...rejected, reason: 'account_not_found' };
+  if (exceedsLimit(account, amount)) return { ...rejected, reason: 'balance_limit_exceeded' };
+  return {
+    ...base('TransferRefunded', request),
+    amount,
+    currency: account.currency,
+    balanceAfter: account.balance + amount,
+    counterpartyAccountId,
+    reason: creditRejectionReason,
+  };
+}
+
+/**
+ * Decides the outcome of one request against the current state. Pure, and it reads only the account the request
+ * is keyed by (never the counterparty, which lives on another partition), so every decision is a function of
+ * that account's partition alone and a replay decides the same.
+ *
+ * Rules, in the order they are checked:
+ * - open: id taken → `account_already_exists`.
+ * - deposit: missing → `account_not_found`; balance would pass MAX_SAFE_INTEGER → `balance_limit_exceeded`.
+ * - withdrawal: missing → `account_not_found`; amount > balance → `insufficient_funds`.
+ * - transfer (source): to itself → `invalid_transfer`; missing → `account_not_found`; amount > balance →
+ *   `insufficient_funds`; else debited (amount in flight).
+ * - credit (destination): from itself → `invalid_transfer`; missing → `account_not_found`; other currency →
+ *   `currency_mismatch`; limit → `balance_limit_exceeded`; else credited.
+ * - refund (source): to itself → `invalid_transfer`; missing → `account_not_found`; limit →
+ *   `balance_limit_exceeded` (all `TransferRefundRejected`, amount stays in flight); else refunded.
+ *
+ * @example
+ * const [outcome] = decide(depositRequest, state); // { type: 'Deposited', balanceAfter: 1500, … }
+ */
+export function decide(request: BankEvent, state: AccountsState): Outcome[] {
+  const account = state.get(request.accountId);
+  switch (request.type) {
+    case 'AccountOpenRequested':
+      return [openAccount(request, account)];
+    case 'DepositRequested':
+      return [deposit(request, account)];
+    case 'WithdrawalRequested':
+      return [withdraw(request, account)];
+    case 'TransferRequested':
+      return [debitTransfer(request, account)];
+    case 'TransferCreditRequested':
+      return [creditTransfer(request, account)];
+    case 'TransferRefundRequested':
+      return [refundTransfer(request, account)];
+  }
+}
