@@ -6,6 +6,8 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     globalSetup: ['test/global-setup.ts'],
     testTimeout: 30_000,
+    // The service logs JSON lines at INFO; tests show only what went wrong.
+    env: { POWERTOOLS_LOG_LEVEL: 'WARN', POWERTOOLS_DEV: 'false' },
     hookTimeout: 120_000,
     // Suites share one local broker and one Redis; files run in parallel but each uses its own
     // topics and key prefixes.

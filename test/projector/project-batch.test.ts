@@ -1,0 +1,206 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeEvent } from '../../lib/events/codec.js';
+import type { BankEvent } from '../../lib/events/types.js';
+import { ProjectionStore } from '../../lib/projection/store.js';
+import type { OutboxMessage } from '../../lib/projection/types.js';
+import { handleMskEvent } from '../../lib/projector/handle-msk-event.js';
+import type { ProjectionMode } from '../../lib/projector/project-batch.js';
+import { createRedisClient } from '../../lib/redis/client.js';
+import { bankEvents } from '../support/bank-events.js';
+import { mskEvent, mskRecord, recordsOf } from '../support/msk-events.js';
+import { testRedis } from '../support/redis.js';
+
+const TOPIC = 'banku.account-events';
+const events = bankEvents();
+
+describe('projecting batches into Redis', () => {
+  let store: ProjectionStore;
+  let cleanup: () => Promise<void>;
+  const published: OutboxMessage[] = [];
+  const live: ProjectionMode = {
+    kind: 'live',
+    publish: async (messages) => {
+      published.push(...messages);
+    },
+  };
+
+  beforeAll(async () => {
+    const redis = await testRedis('projector');
+    store = new ProjectionStore(redis.redis, redis.prefix);
+    cleanup = redis.cleanup;
+  });
+  afterAll(async () => cleanup());
+
+  const project = (batch: BankEvent[], partition = 0, firstOffset = 0) =>
+    handleMskEvent(mskEvent(recordsOf(TOPIC, partition, batch, firstOffset)), store, live);
+  const balance = async (accountId: string) => (await store.getAccount('main', accountId))?.balance;
+
+  it('applies opens, deposits and withdrawals in log order, once', async () => {
+    const account = randomUUID();
+    const batch = [events.open(account), events.deposit(account, 1_000), events.withdraw(account, 300)];
+    const first = await project(batch);
+    expect(first).toMatchObject({ records: 3, applied: 3, rejected: 0, duplicates: 0 });
+    expect(await balance(account)).toBe(700);
+
+    const redelivered = await project(batch);
+    expect(redelivered).toMatchObject({ records: 3, applied: 0, duplicates: 3 });
+    expect(await store.getAccount('main', account)).toMatchObject({ balance: 700, version: 3 });
+  });
+
+  it('records an overdraft as rejected insufficient_funds and leaves the balance', async () => {
+    const account = randomUUID();
+    const withdrawal = events.withdraw(account, 501);
+    await project([events.open(account), events.deposit(account, 500), withdrawal]);
+    expect(await balance(account)).toBe(500);
+    const tx = await store.getTransaction('main', withdrawal.data.transactionId);
+    expect(tx).toMatchObject({ status: 'rejected', reason: 'insufficient_funds', type: 'withdrawal' });
+    const history = await store.listHistory('main', account, { limit: 10 });
+    expect(history.entries.map(({ entry }) => [entry.type, entry.applied, entry.balanceAfter])).toEqual([
+      ['withdrawal', false, undefined],
+      ['deposit', true, 500],
+    ]);
+  });
+
+  it('dead-letters poison records and still applies the rest of the partition', async () => {
+    const account = randomUUID();
+    const open = events.open(account);
+    const deposit = events.deposit(account, 42);
+    const [openRecord, depositRecord] = recordsOf(TOPIC, 2, [open, deposit]);
+    const poison = [
+      mskRecord(TOPIC, 2, 1, account, '{not json'),
+      mskRecord(TOPIC, 2, 2, account, JSON.stringify({ ...open, type: 'AccountClosed' })),
+      mskRecord(TOPIC, 2, 3, account, JSON.stringify({ ...open, schemaVersion: 99 })),
+      mskRecord(TOPIC, 2, 4, account, JSON.stringify({ ...deposit, data: { ...deposit.data, amount: -5 } })),
+      mskRecord(TOPIC, 2, 5, account, null),
+      mskRecord(TOPIC, 2, 6, randomUUID(), JSON.stringify(deposit)),
+    ];
+    const counts = await handleMskEvent(
+      mskEvent([openRecord!, ...poison, { ...depositRecord!, offset: '7' }]),
+      store,
+      live,
+    );
+    expect(counts).toMatchObject({ records: 8, applied: 2, deadLettered: 6 });
+    expect(await balance(account)).toBe(42);
+    const letters = (await store.redis.hgetall(
+      `${store.prefix}:ns:main:dead-letters`,
+    )) as unknown as string[];
+    const reasons = letters.filter((_, i) => i % 2 === 1).map((json) => JSON.parse(json).reason);
+    expect(reasons.sort()).toEqual(
+      [
+        'empty_value',
+        'key_mismatch',
+        'malformed_json',
+        'schema_violation',
+        'unknown_type',
+        'unsupported_schema_version',
+      ].sort(),
+    );
+  });
+
+  it('completes a transfer across partitions through the outbox, conserving money', async () => {
+    const [source, destination] = [randomUUID(), randomUUID()];
+    await project([events.open(source), events.deposit(source, 1_000)], 0, 100);
+    await project([events.open(destination)], 1, 100);
+    const transfer = events.transfer(source, destination, 400);
+    published.length = 0;
+    await project([transfer], 0, 102);
+
+    expect(await balance(source)).toBe(600);
+    expect((await store.getTransaction('main', transfer.data.transactionId))?.status).toBe('pending');
+    expect(published).toHaveLength(1);
+    const credit = decodeEvent(published[0]!.value);
+    expect(credit.ok && credit.event).toMatchObject({
+      type: 'TransferCreditRequested',
+      accountId: destination,
+    });
+    expect(published[0]!.key).toBe(destination);
+    expect(await store.redis.hlen(`${store.prefix}:ns:main:outbox`)).toBe(0);
+
+    const creditEvent = (credit.ok ? credit.event : undefined) as BankEvent;
+    await project([creditEvent, creditEvent], 1, 101);
+    expect(await balance(destination)).toBe(400);
+    expect(await store.getTransaction('main', transfer.data.transactionId)).toMatchObject({
+      status: 'applied',
+      type: 'transfer',
+      accountId: source,
+      counterparty: destination,
+      amount: 400,
+    });
+  });
+
+  it('refunds a transfer to a missing account', async () => {
+    const [source, missing] = [randomUUID(), randomUUID()];
+    await project([events.open(source), events.deposit(source, 250)], 0, 200);
+    published.length = 0;
+    const transfer = events.transfer(source, missing, 250);
+    await project([transfer], 0, 202);
+    expect(await balance(source)).toBe(0);
+
+    const credit = decodeEvent(published.shift()!.value);
+    await project([(credit.ok ? credit.event : undefined) as BankEvent], 1, 300);
+    expect(await store.getTransaction('main', transfer.data.transactionId)).toMatchObject({
+      status: 'rejected',
+      reason: 'account_not_found',
+    });
+    const refund = decodeEvent(published.shift()!.value);
+    expect(refund.ok && refund.event.type).toBe('TransferRefundRequested');
+    await project([(refund.ok ? refund.event : undefined) as BankEvent], 0, 203);
+    expect(await balance(source)).toBe(250);
+  });
+
+  it('keeps the outbox when publishing fails, and publishes it on the retry', async () => {
+    const [source, destination] = [randomUUID(), randomUUID()];
+    await project([events.open(source), events.deposit(source, 90)], 0, 400);
+    const transfer = events.transfer(source, destination, 90);
+    const failing: ProjectionMode = {
+      kind: 'live',
+      publish: async () => {
+        throw new Error('broker down');
+      },
+    };
+    const batch = mskEvent(recordsOf(TOPIC, 0, [transfer], 402));
+    await expect(handleMskEvent(batch, store, failing)).rejects.toThrow('broker down');
+    // The debit is applied and its credit waits in the outbox: a crash here loses nothing.
+    expect(await balance(source)).toBe(0);
+    expect(await store.redis.hlen(`${store.prefix}:ns:main:outbox`)).toBe(1);
+
+    published.length = 0;
+    const retried = await handleMskEvent(batch, store, live);
+    expect(retried).toMatchObject({ duplicates: 1, applied: 0 });
+    expect(published.map((message) => message.key)).toEqual([destination]);
+    expect(await balance(source)).toBe(0);
+    expect(await store.redis.hlen(`${store.prefix}:ns:main:outbox`)).toBe(0);
+  });
+
+  it('applies a batch exactly once when two invocations of it overlap', async () => {
+    const account = randomUUID();
+    await project([events.open(account)], 0, 500);
+    const deposits = Array.from({ length: 20 }, () => events.deposit(account, 5));
+    const batch = mskEvent(recordsOf(TOPIC, 0, deposits, 501));
+    const results = await Promise.all([1, 2, 3].map(() => handleMskEvent(batch, store, live)));
+    expect(results.reduce((sum, counts) => sum + counts.applied, 0)).toBe(20);
+    expect(await balance(account)).toBe(100);
+  });
+
+  it('throws when Redis cannot be reached, so that the batch is retried', async () => {
+    const unreachable = new ProjectionStore(
+      await createRedisClient({
+        UPSTASH_REDIS_REST_URL: 'http://127.0.0.1:9',
+        UPSTASH_REDIS_REST_TOKEN: 'x',
+      }),
+      store.prefix,
+    );
+    const account = randomUUID();
+    await expect(
+      handleMskEvent(mskEvent(recordsOf(TOPIC, 0, [events.open(account)], 600)), unreachable, live),
+    ).rejects.toThrow();
+    expect(await store.getAccount('main', account)).toBeUndefined();
+  });
+
+  it('keeps Σ balances + in flight = deposited − withdrawn', async () => {
+    const totals = await store.totals('main');
+    expect(totals.balances + totals.inFlight).toBe(totals.deposited - totals.withdrawn);
+    expect(totals.deposited).toBeGreaterThan(0);
+  });
+});
