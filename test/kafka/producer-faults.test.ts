@@ -7,7 +7,7 @@ import { KafkaUnavailableError } from '../../lib/kafka/errors.js';
 import { createPublisher, DEFAULT_PUBLISH_TIMEOUT_MS, type Publisher } from '../../lib/kafka/producer.js';
 import { type LocalKafka, startLocalKafka } from '../../localstack/kafka/broker.js';
 import { KafkaApiKey, KafkaErrorCode } from '../../localstack/kafka/faults.js';
-import { localKafkaClient, readBack } from './read-back.js';
+import { localKafkaClient, readBack } from '../support/read-back.js';
 
 // Runs with production timeouts (nothing overridden) unless a test says otherwise, so the elapsed
 // times below are the budget a Lambda request sees.

@@ -8,7 +8,7 @@ import { KafkaRejectedError } from '../../lib/kafka/errors.js';
 import { createPublisher, type OutgoingRecord, type Publisher } from '../../lib/kafka/producer.js';
 import { type LocalKafka, startLocalKafka } from '../../localstack/kafka/broker.js';
 import { KafkaApiKey, KafkaErrorCode } from '../../localstack/kafka/faults.js';
-import { localKafkaClient, readBack } from './read-back.js';
+import { localKafkaClient, readBack } from '../support/read-back.js';
 
 const newTopic = async (broker: LocalKafka, partitions: number): Promise<string> => {
   const name = `kafka-adapter-${randomUUID().slice(0, 8)}`;

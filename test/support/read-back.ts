@@ -89,3 +89,22 @@ export async function readBack(
   }
   return records;
 }
+
+/**
+ * How many records a topic holds: the sum of its partitions' high watermarks.
+ *
+ * @example
+ * ```ts
+ * expect(await recordCount(kafka, topic)).toBe(before);
+ * ```
+ */
+export async function recordCount(kafka: Kafka, topic: string): Promise<number> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const offsets = await admin.fetchTopicOffsets(topic);
+    return offsets.reduce((sum, partition) => sum + Number(partition.high), 0);
+  } finally {
+    await admin.disconnect();
+  }
+}
