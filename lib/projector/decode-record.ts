@@ -15,11 +15,11 @@ export type DecodedRecord =
  *
  * @example
  * ```ts
- * const decoded = decodeRecord(record, new Date().toISOString());
+ * const decoded = decodeRecord(record);
  * if (!decoded.ok) deadLetters.push(decoded.deadLetter);
  * ```
  */
-export function decodeRecord(record: MskRecord, now: string): DecodedRecord {
+export function decodeRecord(record: MskRecord): DecodedRecord {
   const key = record.key == null ? null : Buffer.from(record.key, 'base64').toString('utf8');
   const value = record.value == null ? null : Buffer.from(record.value, 'base64');
   const reject = (reason: string, message: string): DecodedRecord => ({
@@ -32,7 +32,8 @@ export function decodeRecord(record: MskRecord, now: string): DecodedRecord {
       message,
       key,
       value: value === null ? null : value.toString('base64'),
-      at: now,
+      // The record's own time, not the clock's: a rebuild must dead-letter identically.
+      at: new Date(record.timestamp).toISOString(),
     },
   });
   if (value === null) return reject('empty_value', 'the record has no value (a tombstone?)');

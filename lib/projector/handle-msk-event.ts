@@ -1,38 +1,10 @@
 import { logger } from '../logging/logger.js';
 import type { ProjectionStore } from '../projection/store.js';
-import { decodeRecord } from './decode-record.js';
 import { recordBatchMetrics } from './metrics.js';
-import { type MskEvent, MskEventSchema } from './msk-event.js';
-import type { BatchCounts, PartitionBatch } from './plan-batch.js';
+import { MskEventSchema } from './msk-event.js';
+import { partitionBatches } from './partition-batch.js';
+import type { BatchCounts } from './plan-batch.js';
 import { type ProjectionMode, projectPartitionBatch } from './project-batch.js';
-
-/**
- * Splits an event source mapping invocation into its partitions' batches, decoding each record on its
- * own (a poison record becomes a dead letter, never a blocked partition). Records keep log order.
- *
- * @example
- * ```ts
- * const batches = partitionBatches(MskEventSchema.parse(event), new Date().toISOString());
- * ```
- */
-export function partitionBatches(event: MskEvent, now: string): PartitionBatch[] {
-  return Object.entries(event.records)
-    .filter(([, records]) => records.length > 0)
-    .map(([topicPartition, records]) => {
-      const batch: PartitionBatch = {
-        topicPartition,
-        lastOffset: records[records.length - 1]?.offset ?? '-1',
-        events: [],
-        deadLetters: [],
-      };
-      for (const record of records) {
-        const decoded = decodeRecord(record, now);
-        if (decoded.ok) batch.events.push(decoded.event);
-        else batch.deadLetters.push(decoded.deadLetter);
-      }
-      return batch;
-    });
-}
 
 /**
  * The projector's whole invocation: every partition's batch projected (partitions in parallel: they
@@ -50,7 +22,7 @@ export async function handleMskEvent(
   mode: ProjectionMode,
 ): Promise<BatchCounts> {
   const event = MskEventSchema.parse(rawEvent);
-  const batches = partitionBatches(event, new Date().toISOString());
+  const batches = partitionBatches(event);
   const results = await Promise.all(batches.map((batch) => projectPartitionBatch(store, batch, mode)));
   const totals: BatchCounts = { records: 0, applied: 0, rejected: 0, duplicates: 0, deadLettered: 0 };
   for (const counts of results) {
