@@ -1,0 +1,57 @@
+/**
+ * `npm run dev`: the whole service on this machine. Starts the local stack (broker, Redis, Upstash
+ * endpoint — or uses the ones the environment names), empties the projection when the log is fresh,
+ * runs the functions with serverless-offline and the MSK event-source mapping, prints `API_URL=` and
+ * `API_KEY=` and then `ready`, and stops everything on SIGINT or SIGTERM.
+ */
+import { keyPrefix } from '../../lib/config/env.js';
+import { createRedisClient } from '../../lib/redis/client.js';
+import { type RunningOffline, startOffline } from '../offline/start-offline.js';
+import { startStack } from '../stack/stack.js';
+import { wipePrefix } from './wipe-prefix.js';
+
+const DEFAULT_API_KEY = 'banku-local-api-key';
+const log = (message: string) => console.error(`[dev] ${message}`);
+
+let stopping = false;
+let offline: RunningOffline | undefined;
+const stack = await startStack().catch((error: unknown) => fail('the local stack did not start', error));
+const shutdown = async (signal: string) => {
+  if (stopping) return;
+  stopping = true;
+  log(`${signal}: stopping`);
+  await offline?.stop();
+  await stack.stop();
+  process.exit(0);
+};
+process.on('SIGINT', () => void shutdown('SIGINT'));
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+
+try {
+  const env = { ...process.env, ...stack.env };
+  if (stack.kafka) {
+    const deleted = await wipePrefix(await createRedisClient(env), keyPrefix(env));
+    if (deleted > 0) log(`the embedded broker starts with an empty log: removed ${deleted} projection keys`);
+  }
+  offline = await startOffline({
+    env,
+    apiKey: process.env.BANKU_API_KEY || DEFAULT_API_KEY,
+    httpPort: Number(process.env.BANKU_HTTP_PORT ?? 3000),
+    lambdaPort: Number(process.env.BANKU_LAMBDA_PORT ?? 3002),
+    readyWhen: [/offline-msk: .* joined/],
+    onOutput: (line) => console.error(line),
+  });
+  if (stopping) process.exit(0);
+  console.log(`API_URL=${offline.url}`);
+  console.log(`API_KEY=${offline.apiKey}`);
+  console.log('ready');
+} catch (error) {
+  await offline?.stop();
+  await stack.stop();
+  fail('serverless offline did not start', error);
+}
+
+function fail(what: string, error: unknown): never {
+  console.error(`${what}: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+}
