@@ -83,13 +83,14 @@ describe('read routes over the projection', () => {
     expect(second.body.items.map((item: { amount: number }) => item.amount)).toEqual([200, 100]);
     expect(second.body.nextCursor).toBeNull();
 
-    for (const bad of [
+    const badQueries: Record<string, string>[] = [
       { limit: '0' },
       { limit: '101' },
       { limit: 'ten' },
       { cursor: '!!' },
       { sort: 'asc' },
-    ]) {
+    ];
+    for (const bad of badQueries) {
       expect((await page(bad)).status, JSON.stringify(bad)).toBe(400);
     }
   });
