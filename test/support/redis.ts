@@ -21,7 +21,7 @@ export async function testRedis(
       try {
         let cursor = '0';
         do {
-          const [next, keys] = await direct.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+          const [next, keys] = await direct.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', '1000');
           cursor = next;
           if (keys.length > 0) await direct.unlink(...keys);
         } while (cursor !== '0');
