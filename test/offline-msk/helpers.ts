@@ -1,10 +1,22 @@
 import { randomUUID } from 'node:crypto';
 import { type Admin, Kafka, logLevel, type Message, type Producer } from 'kafkajs';
 import { startLocalKafka } from '../../localstack/kafka/broker.js';
-import { localKafkaClientSettings, localKafkaConsumerSettings } from '../../localstack/kafka/client-settings.js';
+import {
+  localKafkaClientSettings,
+  localKafkaConsumerSettings,
+} from '../../localstack/kafka/client-settings.js';
+import {
+  type MappingHandle,
+  type StartMappingOptions,
+  startMapping,
+} from '../../localstack/offline-msk/mapping-runner.js';
+import type {
+  MappingConfig,
+  MappingLogger,
+  MskEvent,
+  MskRecord,
+} from '../../localstack/offline-msk/types.js';
 import { localStackControl } from '../../localstack/stack/control-client.js';
-import { type MappingHandle, type StartMappingOptions, startMapping } from '../../localstack/offline-msk/mapping-runner.js';
-import type { MappingConfig, MappingLogger, MskEvent, MskRecord } from '../../localstack/offline-msk/types.js';
 
 /**
  * The broker a test file talks to: the shared stack's when the global setup started one
@@ -44,7 +56,12 @@ export function uniqueName(prefix: string): string {
 }
 
 /** Sends messages to one partition, in order, and waits for the acknowledgement. */
-export async function produce(producer: Producer, topic: string, partition: number, messages: Message[]): Promise<void> {
+export async function produce(
+  producer: Producer,
+  topic: string,
+  partition: number,
+  messages: Message[],
+): Promise<void> {
   await producer.send({ topic, messages: messages.map((m) => ({ ...m, partition })) });
 }
 
@@ -69,6 +86,7 @@ export class TestFunction {
 
   readonly invoke = async (event: MskEvent): Promise<unknown> => {
     this.calls.push({ event, at: Date.now() });
+    this.check();
     try {
       await this.behaviour(event, this.calls.length);
     } finally {
@@ -92,7 +110,9 @@ export class TestFunction {
     return new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.waiters = this.waiters.filter((w) => w.resolve !== done);
-        reject(new Error(`condition not met within ${timeoutMs} ms; calls: ${JSON.stringify(this.summary())}`));
+        reject(
+          new Error(`condition not met within ${timeoutMs} ms; calls: ${JSON.stringify(this.summary())}`),
+        );
       }, timeoutMs);
       const done = () => {
         clearTimeout(timer);
@@ -128,7 +148,10 @@ export function captureLog(): { logger: MappingLogger; lines: string[] } {
     lines.push(`${level} ${message}`);
     if (process.env.OFFLINE_MSK_TEST_LOG) console.error(`${level} ${message}`);
   };
-  return { lines, logger: { debug: push('debug'), info: push('info'), warn: push('warn'), error: push('error') } };
+  return {
+    lines,
+    logger: { debug: push('debug'), info: push('info'), warn: push('warn'), error: push('error') },
+  };
 }
 
 /** Starts a mapping with the local broker's consumer settings; the test stops it. */
@@ -148,7 +171,11 @@ export function runMapping(
 }
 
 /** The group's committed offset per partition (-1 when none). */
-export async function committedOffsets(admin: Admin, groupId: string, topic: string): Promise<Record<number, number>> {
+export async function committedOffsets(
+  admin: Admin,
+  groupId: string,
+  topic: string,
+): Promise<Record<number, number>> {
   const [entry] = await admin.fetchOffsets({ groupId, topics: [topic] });
   return Object.fromEntries((entry?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]));
 }
