@@ -1,4 +1,4 @@
-import { GetBootstrapBrokersCommand, KafkaClient, type KafkaClientConfig } from '@aws-sdk/client-kafka';
+import type { KafkaClientConfig } from '@aws-sdk/client-kafka';
 import { BootstrapBrokersLookupError, KafkaConfigError } from './errors.js';
 
 /**
@@ -145,6 +145,8 @@ async function lookUpSaslIamBrokers(
   region: string,
   config: KafkaClientConfig | undefined,
 ): Promise<string[]> {
+  // Loaded only when brokers come from an ARN: local runs and KAFKA_BROKERS never pay for the SDK.
+  const { GetBootstrapBrokersCommand, KafkaClient } = await import('@aws-sdk/client-kafka');
   const client = new KafkaClient({ region, ...MSK_API_DEFAULTS, ...config });
   let brokerString: string | undefined;
   try {

@@ -1,5 +1,4 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { generateAuthToken } from 'aws-msk-iam-sasl-signer-js';
 import kafkajs, { type KafkaConfig, type logCreator } from 'kafkajs';
 import { logger as sharedLogger } from '../logging/logger.js';
 import { bootstrapOptionsFromEnv, parseClusterArn, resolveBootstrapBrokers } from './bootstrap-brokers.js';
@@ -210,7 +209,11 @@ export function kafkajsConfig(options: KafkaClientOptions): KafkaConfig {
     config.ssl = true;
     config.sasl = {
       mechanism: 'oauthbearer',
-      oauthBearerProvider: async () => ({ value: (await generateAuthToken({ region })).token }),
+      // Loaded on first authentication only: the signer brings the STS client with it.
+      oauthBearerProvider: async () => {
+        const { generateAuthToken } = await import('aws-msk-iam-sasl-signer-js');
+        return { value: (await generateAuthToken({ region })).token };
+      },
     };
   }
   return config;
