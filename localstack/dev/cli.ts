@@ -8,6 +8,7 @@ import { keyPrefix } from '../../lib/config/env.js';
 import { createRedisClient } from '../../lib/redis/client.js';
 import { type RunningOffline, startOffline } from '../offline/start-offline.js';
 import { startStack } from '../stack/stack.js';
+import { stopWhenOrphaned } from '../stack/stop-when-orphaned.js';
 import { wipePrefix } from './wipe-prefix.js';
 
 const DEFAULT_API_KEY = 'banku-local-api-key';
@@ -26,6 +27,7 @@ const shutdown = async (signal: string) => {
 };
 process.on('SIGINT', () => void shutdown('SIGINT'));
 process.on('SIGTERM', () => void shutdown('SIGTERM'));
+stopWhenOrphaned(() => void shutdown('parent exited'));
 
 try {
   const env = { ...process.env, ...stack.env };

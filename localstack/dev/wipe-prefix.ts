@@ -14,7 +14,10 @@ export async function wipePrefix(redis: Redis, prefix: string): Promise<number> 
   let cursor = '0';
   let deleted = 0;
   do {
-    const [next, keys] = (await redis.scan(cursor, { match: `${prefix}:*`, count: 1000 })) as [string | number, string[]];
+    const [next, keys] = (await redis.scan(cursor, { match: `${prefix}:*`, count: 1000 })) as [
+      string | number,
+      string[],
+    ];
     cursor = String(next);
     if (keys.length > 0) deleted += Number(await redis.unlink(...keys));
   } while (cursor !== '0');

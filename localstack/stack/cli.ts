@@ -4,6 +4,7 @@
  */
 import { startStack } from './stack.js';
 import { STACK_ENV_NAMES } from './stack-env.js';
+import { stopWhenOrphaned } from './stop-when-orphaned.js';
 
 const stack = await startStack().catch((error: unknown) => {
   console.error(`local stack failed to start: ${error instanceof Error ? error.message : String(error)}`);
@@ -23,3 +24,4 @@ const shutdown = async (signal: NodeJS.Signals) => {
 };
 process.on('SIGINT', shutdown);
 process.on('SIGTERM', shutdown);
+stopWhenOrphaned(() => void shutdown('SIGHUP'));

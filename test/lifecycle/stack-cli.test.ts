@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { envWithoutStack, runNpmScript } from '../support/cli-process.js';
+import { descendants, survivors } from '../support/process-tree.js';
+
+describe('npm run stack', () => {
+  it('prints the environment and ready, serves it, and leaves no process behind on SIGTERM', async () => {
+    const stack = runNpmScript('stack', envWithoutStack());
+    try {
+      await stack.waitForLine('ready', 60_000);
+      const values = Object.fromEntries(
+        stack.stdout.filter((line) => line.includes('=')).map((line) => line.split(/=(.*)/s)),
+      );
+      expect(Object.keys(values)).toEqual(
+        expect.arrayContaining([
+          'KAFKA_BROKERS',
+          'UPSTASH_REDIS_REST_URL',
+          'UPSTASH_REDIS_REST_TOKEN',
+          'REDIS_URL',
+        ]),
+      );
+      expect(stack.stdout.slice(0, 4).map((line) => line.split('=')[0])).toEqual([
+        'KAFKA_BROKERS',
+        'UPSTASH_REDIS_REST_URL',
+        'UPSTASH_REDIS_REST_TOKEN',
+        'REDIS_URL',
+      ]);
+      expect(values.KAFKA_BROKERS).toMatch(/^127\.0\.0\.1:\d+/);
+      const ping = await fetch(values.UPSTASH_REDIS_REST_URL ?? '', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${values.UPSTASH_REDIS_REST_TOKEN}` },
+        body: JSON.stringify(['PING']),
+      });
+      expect(await ping.json()).toEqual({ result: 'PONG' });
+
+      const started = descendants(stack.pid);
+      expect(started.length).toBeGreaterThan(1);
+      stack.child.kill('SIGTERM');
+      const exit = await stack.exited;
+      expect(exit.code === 0 || exit.signal === 'SIGTERM').toBe(true);
+      expect(await survivors(started)).toEqual([]);
+    } finally {
+      for (const pid of descendants(stack.pid)) process.kill(pid, 'SIGKILL');
+      stack.child.kill('SIGKILL');
+    }
+  }, 90_000);
+});
