@@ -9,7 +9,7 @@ const ajv = new Ajv2020({ strict: false, allErrors: true });
 (addFormats as unknown as (ajv: Ajv2020) => void)(ajv);
 ajv.addSchema({ ...document, $id: DOCUMENT_ID });
 
-const escape = (segment: string) => segment.replaceAll('~', '~0').replaceAll('/', '~1');
+const escapePointer = (segment: string) => segment.replaceAll('~', '~0').replaceAll('/', '~1');
 
 /**
  * Checks a response against the OpenAPI document in `lib/api/openapi.yaml`: the status must be
@@ -19,7 +19,7 @@ export function contractViolations(path: string, method: string, status: number,
   const operation = document.paths?.[path]?.[method.toLowerCase()];
   if (!operation) return [`${method} ${path} is not in the OpenAPI document`];
   let response = operation.responses?.[String(status)];
-  let pointer = `/paths/${escape(path)}/${method.toLowerCase()}/responses/${status}`;
+  let pointer = `/paths/${escapePointer(path)}/${method.toLowerCase()}/responses/${status}`;
   if (!response) return [`${method} ${path} does not document status ${status}`];
   if (typeof response.$ref === 'string') {
     pointer = response.$ref.slice(1);
