@@ -37,9 +37,9 @@ describe('the packaged CloudFormation template (npm run package, no AWS account)
 
   const ofType = (type: string) => Object.entries(resources).filter(([, resource]) => resource.Type === type);
   const statements = (role: string): Statement[] =>
-    (resources[role]?.Properties.Policies as { PolicyDocument: { Statement: Statement[] } }[]).flatMap(
-      (policy) => policy.PolicyDocument.Statement,
-    );
+    (
+      (resources[role]?.Properties.Policies ?? []) as { PolicyDocument: { Statement: Statement[] } }[]
+    ).flatMap((policy) => policy.PolicyDocument.Statement);
   const actions = (role: string) => statements(role).flatMap((statement) => [statement.Action].flat());
   const lambda = (name: string) => resources[`${name}LambdaFunction`]?.Properties as Record<string, unknown>;
 
