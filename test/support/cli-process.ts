@@ -3,13 +3,17 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
-/** An `npm run <script>` started as a user would, with its output collected line by line. */
-export function runNpmScript(script: string, env: NodeJS.ProcessEnv) {
-  const child: ChildProcess = spawn('npm', ['run', '--silent', script], {
-    cwd: root,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+/** An `npm run <script> [-- args]` started as a user would, with its output collected line by line. */
+export function runNpmScript(script: string, env: NodeJS.ProcessEnv, args: string[] = []) {
+  const child: ChildProcess = spawn(
+    'npm',
+    ['run', '--silent', script, ...(args.length > 0 ? ['--', ...args] : [])],
+    {
+      cwd: root,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   const stdout: string[] = [];
   const stderr: string[] = [];
   let buffered = '';
