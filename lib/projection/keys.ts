@@ -10,7 +10,7 @@
  * | `<ns>:tx:<transactionId>` | hash | type, status, reason, stage, accountId, amount, counterparty, at |
  * | `<ns>:seen` | set | ids of the events already applied (the exactly-once dedupe) |
  * | `<ns>:totals` | hash | deposited, withdrawn, inFlight, balances: the conservation ledger |
- * | `<ns>:outbox` | hash | saga events decided but not yet published, by event id |
+ * | `<ns>:outbox:<topic>-<partition>` | hash | saga events a partition decided but has not yet published, by event id |
  * | `<ns>:dead-letters` | hash | undecodable records, by `topic:partition:offset` |
  * | `<ns>:checkpoint` | hash | last applied offset, by `topic:partition` |
  *
@@ -30,7 +30,7 @@ export function projectionKeys(prefix: string, namespace: string) {
     transaction: (transactionId: string) => `${ns}:tx:${transactionId}`,
     seen: `${ns}:seen`,
     totals: `${ns}:totals`,
-    outbox: `${ns}:outbox`,
+    outbox: (topicPartition: string) => `${ns}:outbox:${topicPartition}`,
     deadLetters: `${ns}:dead-letters`,
     checkpoint: `${ns}:checkpoint`,
   };

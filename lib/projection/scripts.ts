@@ -77,8 +77,11 @@ end
 for field, delta in pairs(p.totals) do
   if delta ~= '0' then redis.call('HINCRBY', root .. ':totals', field, delta) end
 end
+-- Each partition has its own outbox, drained only by that partition's invocations: two partitions
+-- never publish each other's messages twice.
+local outboxKey = root .. ':outbox:' .. p.topicPartition
 for _, message in ipairs(p.outbox) do
-  redis.call('HSET', root .. ':outbox', message[1], message[2])
+  redis.call('HSET', outboxKey, message[1], message[2])
 end
 for _, letter in ipairs(p.deadLetters) do
   redis.call('HSETNX', root .. ':dead-letters', letter[1], letter[2])
@@ -88,6 +91,6 @@ for _, checkpoint in ipairs(p.checkpoints) do
   if tonumber(checkpoint[2]) > previous then redis.call('HSET', root .. ':checkpoint', checkpoint[1], checkpoint[2]) end
 end
 local outbox = {}
-if p.returnOutbox then outbox = redis.call('HGETALL', root .. ':outbox') end
+if p.returnOutbox then outbox = redis.call('HGETALL', outboxKey) end
 return cjson.encode({ status = 'ok', outbox = outbox })
 `;

@@ -104,6 +104,7 @@ export class ProjectionStore {
         `${letter.topic}:${letter.partition}:${letter.offset}`,
         JSON.stringify(letter),
       ]),
+      topicPartition: write.topicPartition,
       checkpoints: [...write.checkpoints],
     };
     const reply = parseReply('apply', await this.#applyScript.exec([], [JSON.stringify(payload)])) as
@@ -116,10 +117,10 @@ export class ProjectionStore {
     return pending;
   }
 
-  /** Forgets outbox messages once Kafka has them. */
-  async removeFromOutbox(namespace: string, eventIds: string[]): Promise<void> {
+  /** Forgets a partition's outbox messages once Kafka has them. */
+  async removeFromOutbox(namespace: string, topicPartition: string, eventIds: string[]): Promise<void> {
     if (eventIds.length === 0) return;
-    await this.redis.hdel(projectionKeys(this.prefix, namespace).outbox, ...eventIds);
+    await this.redis.hdel(projectionKeys(this.prefix, namespace).outbox(topicPartition), ...eventIds);
   }
 
   /** One account, or undefined. */

@@ -89,6 +89,8 @@ export interface BatchWrite {
   totals: TotalsDelta;
   outbox: OutboxMessage[];
   deadLetters: DeadLetter[];
-  /** Last offset of the batch, by `topic:partition`. */
+  /** The batch's `<topic>-<partition>`: whose outbox the follow-ups go to. */
+  topicPartition: string;
+  /** Last offset of the batch, by `<topic>-<partition>`. */
   checkpoints: Map<string, string>;
 }

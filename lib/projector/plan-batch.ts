@@ -111,6 +111,7 @@ export function planBatch(
       totals,
       outbox,
       deadLetters: batch.deadLetters,
+      topicPartition: batch.topicPartition,
       checkpoints: new Map([[batch.topicPartition, batch.lastOffset]]),
     },
     counts: {

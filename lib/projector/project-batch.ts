@@ -48,6 +48,7 @@ export async function projectPartitionBatch(
         await mode.publish(outbox);
         await store.removeFromOutbox(
           write.namespace,
+          write.topicPartition,
           outbox.map((message) => message.eventId),
         );
       }

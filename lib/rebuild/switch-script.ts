@@ -21,8 +21,10 @@ for i = 1, #live, 2 do
   local rebuilt = tonumber(redis.call('HGET', toRoot .. ':checkpoint', live[i]) or '-1')
   if rebuilt < tonumber(live[i + 1]) then return 'behind' end
 end
-local outbox = redis.call('HGETALL', fromRoot .. ':outbox')
-for i = 1, #outbox, 2 do redis.call('HSETNX', toRoot .. ':outbox', outbox[i], outbox[i + 1]) end
+for i = 1, #live, 2 do
+  local outbox = redis.call('HGETALL', fromRoot .. ':outbox:' .. live[i])
+  for j = 1, #outbox, 2 do redis.call('HSETNX', toRoot .. ':outbox:' .. live[i], outbox[j], outbox[j + 1]) end
+end
 redis.call('SET', pointer, p.to)
 return 'switched'
 `;

@@ -115,7 +115,7 @@ describe('projecting batches into Redis', () => {
       accountId: destination,
     });
     expect(published[0]!.key).toBe(destination);
-    expect(await store.redis.hlen(`${store.prefix}:ns:main:outbox`)).toBe(0);
+    expect(await store.redis.hlen(`${store.prefix}:ns:main:outbox:${TOPIC}-0`)).toBe(0);
 
     const creditEvent = (credit.ok ? credit.event : undefined) as BankEvent;
     await project([creditEvent, creditEvent], 1, 101);
@@ -163,14 +163,14 @@ describe('projecting batches into Redis', () => {
     await expect(handleMskEvent(batch, store, failing)).rejects.toThrow('broker down');
     // The debit is applied and its credit waits in the outbox: a crash here loses nothing.
     expect(await balance(source)).toBe(0);
-    expect(await store.redis.hlen(`${store.prefix}:ns:main:outbox`)).toBe(1);
+    expect(await store.redis.hlen(`${store.prefix}:ns:main:outbox:${TOPIC}-0`)).toBe(1);
 
     published.length = 0;
     const retried = await handleMskEvent(batch, store, live);
     expect(retried).toMatchObject({ duplicates: 1, applied: 0 });
     expect(published.map((message) => message.key)).toEqual([destination]);
     expect(await balance(source)).toBe(0);
-    expect(await store.redis.hlen(`${store.prefix}:ns:main:outbox`)).toBe(0);
+    expect(await store.redis.hlen(`${store.prefix}:ns:main:outbox:${TOPIC}-0`)).toBe(0);
   });
 
   it('applies a batch exactly once when two invocations of it overlap', async () => {

@@ -60,7 +60,7 @@ export async function namespaceSnapshot(
     cursor = next;
     for (const key of keys) {
       const name = key.slice(namespaceRoot.length + 1);
-      if (name === 'outbox') continue;
+      if (name.startsWith('outbox')) continue;
       const type = await redis.type(key);
       if (type === 'hash') snapshot[name] = await redis.hgetall(key);
       else if (type === 'zset') snapshot[name] = await redis.zrange(key, '0', '-1', 'WITHSCORES');
