@@ -97,7 +97,10 @@ export async function startOffline(options: OfflineOptions): Promise<RunningOffl
       ready,
       new Promise((_, reject) => {
         timer = setTimeout(
-          () => reject(new Error(`serverless offline was not ready within ${timeoutMs} ms:\n${output.join('\n')}`)),
+          () =>
+            reject(
+              new Error(`serverless offline was not ready within ${timeoutMs} ms:\n${output.join('\n')}`),
+            ),
           timeoutMs,
         );
       }),
