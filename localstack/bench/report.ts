@@ -1,0 +1,392 @@
+import type { BundlesResult } from './bundles.js';
+import type { CommandPathResult } from './command-path.js';
+import type { EndToEndResult } from './end-to-end.js';
+import type { HandlerPhaseResult } from './handler-phase.js';
+import type { BenchOptions } from './options.js';
+import type { ProjectorPhaseResult } from './projector-phase.js';
+import type { RedisCeiling } from './redis-ceiling.js';
+import { table } from './table.js';
+
+/** One end-to-end run and the projector settings it ran with. */
+export interface EndToEndRun {
+  /** What ran the projector. */
+  path: string;
+  /** The run the JSON's `e2e_visible_*` figures come from: serverless.yml's mapping, the real path if wired. */
+  headline: boolean;
+  batchSize: number;
+  windowSeconds: number;
+  result: EndToEndResult;
+}
+
+/** Everything a bench run measured. */
+export interface BenchResults {
+  options: BenchOptions;
+  machine: { cpus: number; node: string; redis: string };
+  /** 1-minute load average at the end of each phase: above the CPU count, other work competed. */
+  phaseLoad: Record<string, number>;
+  projector?: ProjectorPhaseResult;
+  ceiling?: RedisCeiling;
+  command?: CommandPathResult;
+  handler?: HandlerPhaseResult;
+  e2e?: { runs: EndToEndRun[] };
+  bundles?: BundlesResult;
+  phaseMs: Record<string, number>;
+  wallMs: number;
+}
+
+/**
+ * The human-readable report: one table per phase.
+ *
+ * @example
+ * ```ts
+ * console.log(renderReport(results));
+ * ```
+ */
+export function renderReport(results: BenchResults): string {
+  const out: string[] = [];
+  const { machine } = results;
+  out.push(
+    `Banku bench — ${machine.cpus} CPUs, Node ${machine.node}, ${machine.redis}; ` +
+      `wall ${(results.wallMs / 1000).toFixed(1)} s`,
+    `  phases: ${Object.entries(results.phaseMs)
+      .map(
+        ([phase, ms]) =>
+          `${phase} ${(ms / 1000).toFixed(1)} s (load ${results.phaseLoad[phase]?.toFixed(1)})`,
+      )
+      .join(', ')}`,
+  );
+  const busiest = Math.max(0, ...Object.values(results.phaseLoad));
+  if (busiest > machine.cpus) {
+    out.push(
+      `  note: the load average reached ${busiest.toFixed(1)} on ${machine.cpus} CPUs: other processes competed, ` +
+        'so the figures are lower bounds; rerun on a quiet machine',
+    );
+  }
+  const projector = results.projector;
+  if (projector) {
+    const naive = projector.naive?.eventsPerS;
+    const { config, mix } = projector;
+    out.push(
+      '',
+      `1. Projector — ${config.events} events (${Object.entries(mix)
+        .map(([type, n]) => `${n} ${type.replace('Requested', '')}`)
+        .join(', ')}), ${config.accounts} accounts, ` +
+        `${config.partitions} partitions side by side; saga credits collected, not fed back`,
+      table([
+        [
+          'way',
+          'batch',
+          'events/s',
+          'ms',
+          'calls',
+          '× naive',
+          'Redis ms',
+          'CPU ms: projector',
+          'endpoint',
+          'redis',
+        ],
+        ...projector.batched.map((run) => [
+          'batched (handleMskEvent)',
+          run.batchSize,
+          run.eventsPerS,
+          run.ms,
+          run.invocations,
+          naive ? `${(run.eventsPerS / naive).toFixed(1)}×` : undefined,
+          sum(run.redis.filter((r) => r.command.startsWith('eval')).map((r) => r.ms)),
+          run.cpuMs.self,
+          run.cpuMs.endpoint,
+          run.cpuMs.redis,
+        ]),
+        ...(projector.naive
+          ? [
+              [
+                'naive (1 read + 1 write/event)',
+                1,
+                projector.naive.eventsPerS,
+                projector.naive.ms,
+                projector.naive.roundTrips,
+                '1.0×',
+                sum(projector.naive.redis.map((r) => r.ms)),
+                projector.naive.cpuMs.self,
+                projector.naive.cpuMs.endpoint,
+                projector.naive.cpuMs.redis,
+              ],
+            ]
+          : []),
+      ]),
+      `  calls: invocations (batched) or Redis round trips (naive). Redis ms: server time of the scripts` +
+        ` (INFO commandstats). Same balances both ways: ${projector.balancesAgree ?? 'not checked'}.`,
+      ...projector.batched.map(
+        (run) =>
+          `  batch ${run.batchSize}: per-partition time in readBatchState ${run.partitionMs.readState} ms, applyBatch ` +
+          `${run.partitionMs.applyBatch} ms, removeFromOutbox ${run.partitionMs.removeFromOutbox} ms, in process ` +
+          `${run.partitionMs.inProcess} ms; ${run.outboxMessages} outbox messages published` +
+          (run.scripts?.length
+            ? `; Lua per call: ${run.scripts
+                .map((s) => `${s.script} ${s.calls}× mean ${s.meanMs} p99 ${s.p99Ms} max ${s.maxMs} ms`)
+                .join(', ')}`
+            : ''),
+      ),
+    );
+  }
+  const ceiling = results.ceiling;
+  if (ceiling) {
+    const best = projector?.batched.reduce((a, b) => (b.eventsPerS > a.eventsPerS ? b : a));
+    const fraction = (eventsPerS: number | undefined) =>
+      best && eventsPerS ? `${((best.eventsPerS / eventsPerS) * 100).toFixed(0)} %` : undefined;
+    out.push(
+      '',
+      `2. Redis ceiling — ${ceiling.ioredis.ops} key updates (${ceiling.ioredis.events} events × 4: SADD seen, ` +
+        `HSET account, ZADD history, HSET status)`,
+      table([
+        [
+          'client',
+          'ops/s',
+          'events/s',
+          'ms',
+          'redis CPU ms',
+          `best projector (${best?.eventsPerS ?? '–'}/s) is`,
+        ],
+        ...(ceiling.pipe
+          ? [
+              [
+                'redis-cli --pipe (Redis itself)',
+                ceiling.pipe.opsPerS,
+                ceiling.pipe.eventsPerS,
+                ceiling.pipe.ms,
+                ceiling.pipe.redisCpuMs,
+                fraction(ceiling.pipe.eventsPerS),
+              ],
+            ]
+          : []),
+        [
+          `ioredis, ${ceiling.ioredis.pipelineEvents} events/pipeline (one Node client)`,
+          ceiling.ioredis.opsPerS,
+          ceiling.ioredis.eventsPerS,
+          ceiling.ioredis.ms,
+          ceiling.ioredis.redisCpuMs,
+          fraction(ceiling.ioredis.eventsPerS),
+        ],
+        ...(ceiling.redisBenchmark
+          ? [
+              [
+                `redis-benchmark HSET -P ${ceiling.redisBenchmark.pipeline} -c ${ceiling.redisBenchmark.clients}`,
+                ceiling.redisBenchmark.opsPerS,
+                undefined,
+                undefined,
+                undefined,
+                undefined,
+              ],
+            ]
+          : []),
+      ]),
+    );
+  }
+  const command = results.command;
+  if (command) {
+    const row = (name: string, s: CommandPathResult['http']) => [
+      name,
+      s.p50,
+      s.p90,
+      s.p99,
+      s.max,
+      s.mean,
+      s.perS,
+    ];
+    out.push(
+      '',
+      `3. Command path — ${command.options.requests} deposits at ${command.options.concurrency} in flight, warm ` +
+        `(${command.options.warmupPerLane * command.options.concurrency} discarded first); ms`,
+      table([
+        ['path', 'p50', 'p90', 'p99', 'max', 'mean', 'req/s'],
+        row('POST /accounts/{id}/deposits (serverless-offline)', command.http),
+        ...(results.handler
+          ? [
+              [
+                'deposit handler called directly, 1 in flight (one warm container)',
+                results.handler.latency.p50,
+                results.handler.latency.p90,
+                results.handler.latency.p99,
+                results.handler.latency.max,
+                results.handler.latency.mean,
+                undefined,
+              ],
+            ]
+          : []),
+        row('kafkajs send, idempotent, acks -1, producer per lane', command.kafkaPerLane),
+        row('kafkajs send, idempotent, acks -1, one shared producer', command.kafkaShared),
+      ]),
+      ...(results.handler
+        ? [`  the handler used ${results.handler.cpuMsPerRequest} ms of CPU per request`]
+        : []),
+    );
+  }
+  const e2e = results.e2e;
+  if (e2e) {
+    const first = e2e.runs[0]?.result.options;
+    out.push(
+      '',
+      `4. End to end — POST until GET /transactions/{id} reads applied; ${first?.rate}/s for ${first?.seconds} s, ` +
+        `polling every ${first?.pollMs} ms (or ${(first?.pollFraction ?? 0) * 100} % of the time waited), ` +
+        `at most ${first?.maxPollsInFlight} reads in flight; ms`,
+      table([
+        [
+          'projector',
+          'batch',
+          'window s',
+          'visible p50',
+          'p90',
+          'p99',
+          'max',
+          'POST p50',
+          'POST p99',
+          'GET p50',
+          'GET p99',
+          'GET/s',
+          'timed out',
+        ],
+        ...e2e.runs.map(({ path, batchSize, windowSeconds, result }) => [
+          path,
+          batchSize,
+          windowSeconds,
+          result.visible.p50,
+          result.visible.p90,
+          result.visible.p99,
+          result.visible.max,
+          result.post.p50,
+          result.post.p99,
+          result.poll.p50,
+          result.poll.p99,
+          result.readsPerS,
+          result.timedOut,
+        ]),
+      ]),
+    );
+  }
+  const bundles = results.bundles;
+  if (bundles) {
+    const kb = (bytes: number) => Math.round(bytes / 1024);
+    out.push(
+      '',
+      `5. Bundles — npm run package took ${(bundles.packageMs / 1000).toFixed(1)} s; import = median of ` +
+        `${bundles.runs} fresh Node processes`,
+      table([
+        [
+          'function',
+          'zip KB',
+          'bundle KB',
+          'map KB',
+          'import ms (source maps)',
+          'import ms (none)',
+          'process ms',
+        ],
+        ...bundles.functions.map((f) => [
+          f.function,
+          kb(f.zipBytes),
+          kb(f.bundleBytes),
+          kb(f.sourceMapBytes),
+          f.importMs,
+          f.importMsNoSourceMaps,
+          f.processMs,
+        ]),
+      ]),
+    );
+  }
+  return out.join('\n');
+}
+
+/**
+ * The machine-readable summary printed as the bench's last line.
+ *
+ * @example
+ * ```ts
+ * console.log(JSON.stringify(summaryJson(results)));
+ * ```
+ */
+export function summaryJson(results: BenchResults): Record<string, unknown> {
+  const { options, projector, ceiling, command, e2e, bundles } = results;
+  const byBatch = Object.fromEntries(
+    (projector?.batched ?? []).map((run) => [run.batchSize, run.eventsPerS]),
+  );
+  const headline = projector?.batched[0];
+  const naive = projector?.naive?.eventsPerS;
+  const ceilingEvents = ceiling?.pipe?.eventsPerS ?? ceiling?.ioredis.eventsPerS;
+  const mainE2e = e2e?.runs.find((run) => run.headline) ?? e2e?.runs[0];
+  return {
+    projector_batched_events_per_s: headline?.eventsPerS,
+    projector_batched_events_per_s_by_batch: byBatch,
+    projector_naive_events_per_s: naive,
+    projector_speedup: headline && naive ? round2(headline.eventsPerS / naive) : undefined,
+    projector_speedup_by_batch: naive
+      ? Object.fromEntries(Object.entries(byBatch).map(([batch, rate]) => [batch, round2(rate / naive)]))
+      : undefined,
+    projector_balances_agree: projector?.balancesAgree,
+    redis_ceiling_ops_per_s: ceiling?.pipe?.opsPerS ?? ceiling?.ioredis.opsPerS,
+    redis_ceiling_events_per_s: ceilingEvents,
+    redis_ceiling_method: ceiling ? (ceiling.pipe ? 'redis-cli --pipe' : 'ioredis pipeline') : undefined,
+    node_client_ceiling_events_per_s: ceiling?.ioredis.eventsPerS,
+    redis_benchmark_hset_ops_per_s: ceiling?.redisBenchmark?.opsPerS,
+    projector_fraction_of_redis_ceiling:
+      headline && ceilingEvents ? round2(headline.eventsPerS / ceilingEvents) : undefined,
+    http_command_p50_ms: command?.http.p50,
+    http_command_p99_ms: command?.http.p99,
+    handler_direct_p50_ms: results.handler?.latency.p50,
+    handler_direct_p99_ms: results.handler?.latency.p99,
+    handler_cpu_ms_per_request: results.handler?.cpuMsPerRequest,
+    kafka_produce_p50_ms: command?.kafkaPerLane.p50,
+    kafka_produce_p99_ms: command?.kafkaPerLane.p99,
+    kafka_shared_producer_p50_ms: command?.kafkaShared.p50,
+    kafka_shared_producer_p99_ms: command?.kafkaShared.p99,
+    e2e_visible_p50_ms: mainE2e?.result.visible.p50,
+    e2e_visible_p99_ms: mainE2e?.result.visible.p99,
+    e2e_projector: mainE2e?.path,
+    e2e_runs: e2e?.runs.map(({ path, batchSize, windowSeconds, result }) => ({
+      projector: path,
+      batch_size: batchSize,
+      window_s: windowSeconds,
+      visible_p50_ms: result.visible.p50,
+      visible_p99_ms: result.visible.p99,
+      timed_out: result.timedOut,
+    })),
+    bundles: bundles
+      ? Object.fromEntries(
+          bundles.functions.map((f) => [
+            f.function,
+            {
+              zip_bytes: f.zipBytes,
+              bundle_bytes: f.bundleBytes,
+              source_map_bytes: f.sourceMapBytes,
+              import_ms: f.importMs,
+              import_ms_no_source_maps: f.importMsNoSourceMaps,
+            },
+          ]),
+        )
+      : undefined,
+    params: {
+      phases: options.phases,
+      N: options.events,
+      accounts: options.accounts,
+      partitions: options.partitions,
+      batch_sizes: options.batchSizes,
+      seed: options.seed,
+      concurrency: options.concurrency,
+      requests: options.requests,
+      warmup_per_lane: options.warmupPerLane,
+      rate_per_s: options.rate,
+      seconds: options.seconds,
+      poll_ms: options.pollMs,
+      import_runs: options.importRuns,
+    },
+    machine: results.machine,
+    load_average_by_phase: results.phaseLoad,
+    wall_s: Math.round(results.wallMs / 100) / 10,
+  };
+}
+
+function sum(values: number[]): number {
+  return Math.round(values.reduce((a, b) => a + b, 0));
+}
+
+function round2(value: number): number {
+  return Math.round(value * 100) / 100;
+}

@@ -1,0 +1,179 @@
+import { randomUUID } from 'node:crypto';
+import { encodeEvent } from '../../lib/events/codec.js';
+import { createEvent } from '../../lib/events/create-event.js';
+import { kafkaHeaders } from '../../lib/events/headers.js';
+import type { BankEvent } from '../../lib/events/types.js';
+import type { MskEvent, MskRecord } from '../../lib/projector/msk-event.js';
+
+/** The shape of a projector workload. */
+export interface WorkloadOptions {
+  /** Events in all, openings included. */
+  events: number;
+  accounts: number;
+  partitions: number;
+  seed: number;
+  topic: string;
+}
+
+/** Request events in log order, and the same events as the records each partition delivers. */
+export interface Workload {
+  readonly accounts: string[];
+  readonly events: BankEvent[];
+  /** Per partition, its events in log order (every event of an account on one partition). */
+  readonly byPartition: BankEvent[][];
+  /** Per partition, its records as the event source mapping delivers them (base64, header bytes). */
+  readonly records: MskRecord[][];
+  readonly mix: Record<string, number>;
+}
+
+/**
+ * Builds a projector workload: every account opened first, then a seeded mix of deposits (40 %),
+ * withdrawals (25 %) and transfers (35 %) among the accounts, some of which the decider rejects
+ * (insufficient funds). Events are built with `createEvent` and encoded with the service codec, as the
+ * command routes publish them; records are partitioned by a hash of the account id, as Kafka keys them.
+ * Built before any clock starts: encoding is the producer's cost, not the projector's.
+ *
+ * @example
+ * ```ts
+ * const workload = buildWorkload({ events: 20_000, accounts: 1_000, partitions: 3, seed: 1, topic: 'bench' });
+ * ```
+ */
+export function buildWorkload(options: WorkloadOptions): Workload {
+  const random = seededRandom(options.seed);
+  const base = Date.parse('2026-01-01T00:00:00.000Z');
+  let tick = 0;
+  const at = () => new Date(base + tick++).toISOString();
+  const accounts = Array.from({ length: options.accounts }, () => randomUUID());
+  const events: BankEvent[] = [];
+  const mix: Record<string, number> = {};
+  const push = (event: BankEvent) => {
+    events.push(event);
+    mix[event.type] = (mix[event.type] ?? 0) + 1;
+  };
+  const metadata = () => ({ correlationId: randomUUID(), causationId: null, idempotencyKey: null });
+  for (const accountId of accounts) {
+    push(
+      createEvent<'AccountOpenRequested'>({
+        eventId: randomUUID(),
+        type: 'AccountOpenRequested',
+        accountId,
+        occurredAt: at(),
+        data: { transactionId: randomUUID(), name: 'Bench Holder', currency: 'USD' },
+        metadata: metadata(),
+      }),
+    );
+  }
+  while (events.length < options.events) {
+    const accountId = random.pick(accounts);
+    const roll = random.next();
+    if (roll < 0.4) {
+      push(
+        createEvent<'DepositRequested'>({
+          eventId: randomUUID(),
+          type: 'DepositRequested',
+          accountId,
+          occurredAt: at(),
+          data: { transactionId: randomUUID(), amount: random.int(1, 5_000) },
+          metadata: metadata(),
+        }),
+      );
+    } else if (roll < 0.65) {
+      push(
+        createEvent<'WithdrawalRequested'>({
+          eventId: randomUUID(),
+          type: 'WithdrawalRequested',
+          accountId,
+          occurredAt: at(),
+          data: { transactionId: randomUUID(), amount: random.int(1, 4_000) },
+          metadata: metadata(),
+        }),
+      );
+    } else {
+      let toAccountId = random.pick(accounts);
+      while (toAccountId === accountId) toAccountId = random.pick(accounts);
+      push(
+        createEvent<'TransferRequested'>({
+          eventId: randomUUID(),
+          type: 'TransferRequested',
+          accountId,
+          occurredAt: at(),
+          data: { transactionId: randomUUID(), toAccountId, amount: random.int(1, 3_000) },
+          metadata: metadata(),
+        }),
+      );
+    }
+  }
+  const byPartition: BankEvent[][] = Array.from({ length: options.partitions }, () => []);
+  for (const event of events) byPartition[partitionOf(event.accountId, options.partitions)]?.push(event);
+  const timestamp = Date.now();
+  const records = byPartition.map((partitionEvents, partition) =>
+    partitionEvents.map((event, offset) => mskRecord(options.topic, partition, offset, event, timestamp)),
+  );
+  return { accounts, events, byPartition, records, mix };
+}
+
+/**
+ * The partition of an account: a hash of its id modulo the partition count (stable, even enough).
+ *
+ * @example
+ * ```ts
+ * partitionOf('6f1c0e2a-…', 3); // 0, 1 or 2
+ * ```
+ */
+export function partitionOf(accountId: string, partitions: number): number {
+  return Number.parseInt(accountId.slice(0, 8), 16) % partitions;
+}
+
+/**
+ * The MSK event of one invocation holding one partition's slice of records.
+ *
+ * @example
+ * ```ts
+ * await handleMskEvent(mskEvent(records.slice(0, 100)), store, live);
+ * ```
+ */
+export function mskEvent(records: MskRecord[]): MskEvent {
+  const first = records[0];
+  return {
+    eventSource: 'aws:kafka',
+    eventSourceArn: 'arn:aws:kafka:us-east-1:000000000000:cluster/bench/00000000',
+    bootstrapServers: '127.0.0.1:9092',
+    records: first ? { [`${first.topic}-${first.partition}`]: records } : {},
+  };
+}
+
+function mskRecord(
+  topic: string,
+  partition: number,
+  offset: number,
+  event: BankEvent,
+  timestamp: number,
+): MskRecord {
+  return {
+    topic,
+    partition,
+    offset: String(offset),
+    timestamp,
+    timestampType: 'CREATE_TIME',
+    key: Buffer.from(event.accountId).toString('base64'),
+    value: Buffer.from(encodeEvent(event)).toString('base64'),
+    headers: Object.entries(kafkaHeaders(event)).map(([name, text]) => ({ [name]: [...Buffer.from(text)] })),
+  };
+}
+
+/** mulberry32, as the tests' workload uses, so a bench run can be replayed from its seed. */
+function seededRandom(seed: number) {
+  let state = seed >>> 0;
+  const next = () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  return {
+    next,
+    int: (min: number, max: number) => min + Math.floor(next() * (max - min + 1)),
+    pick: <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)] as T,
+  };
+}
