@@ -45,11 +45,17 @@ export function planBatch(
   options: { withOutbox: boolean; followPointer: boolean },
 ): { write: BatchWrite; counts: BatchCounts } {
   const initial: AccountsState = state.accounts;
-  let accounts: AccountsState = initial;
+  // One mutable map for the batch: `decide` reads only the account an event is keyed by, so each event is
+  // decided and evolved over a one-account state instead of copying every account per outcome.
+  const accounts = new Map(initial);
   const seen = new Set(state.seen);
   const applied: string[] = [];
   const outcomes: Outcome[] = [];
+  const history: { accountId: string; entry: HistoryEntry }[] = [];
+  const totals = { deposited: 0, withdrawn: 0, inFlight: 0, balances: 0 };
+  const outbox: OutboxMessage[] = [];
   let duplicates = 0;
+  let rejected = 0;
 
   for (const event of batch.events) {
     if (seen.has(event.eventId)) {
@@ -58,31 +64,24 @@ export function planBatch(
     }
     seen.add(event.eventId);
     applied.push(event.eventId);
-    for (const outcome of decide(event, accounts)) {
-      accounts = evolve(accounts, outcome);
+    const own = accounts.get(event.accountId);
+    let local: AccountsState = own ? new Map([[event.accountId, own]]) : NO_ACCOUNTS;
+    for (const outcome of decide(event, local)) {
+      local = evolve(local, outcome);
       outcomes.push(outcome);
-    }
-  }
-
-  const history: { accountId: string; entry: HistoryEntry }[] = [];
-  const totals = { deposited: 0, withdrawn: 0, inFlight: 0, balances: 0 };
-  const outbox: OutboxMessage[] = [];
-  // Versions move with each outcome; replaying the outcomes over the initial state numbers the entries.
-  let replayed: AccountsState = initial;
-  let rejected = 0;
-  for (const outcome of outcomes) {
-    replayed = evolve(replayed, outcome);
-    if (outcome.type.endsWith('Rejected')) rejected += 1;
-    const account = replayed.get(outcome.accountId);
-    const entry = historyEntry(outcome, account !== undefined);
-    if (entry && account)
-      history.push({ accountId: account.accountId, entry: { ...entry, seq: account.version } });
-    const delta = ledgerDelta(outcome);
-    totals.deposited += delta.deposited;
-    totals.withdrawn += delta.withdrawn;
-    totals.inFlight += delta.inFlight;
-    if (options.withOutbox) {
-      for (const followUp of followUps(outcome)) outbox.push(toOutboxMessage(followUp));
+      const account = local.get(outcome.accountId);
+      if (account) accounts.set(account.accountId, account);
+      if (outcome.type.endsWith('Rejected')) rejected += 1;
+      const entry = historyEntry(outcome, account !== undefined);
+      if (entry && account)
+        history.push({ accountId: account.accountId, entry: { ...entry, seq: account.version } });
+      const delta = ledgerDelta(outcome);
+      totals.deposited += delta.deposited;
+      totals.withdrawn += delta.withdrawn;
+      totals.inFlight += delta.inFlight;
+      if (options.withOutbox) {
+        for (const followUp of followUps(outcome)) outbox.push(toOutboxMessage(followUp));
+      }
     }
   }
 
@@ -123,6 +122,8 @@ export function planBatch(
     },
   };
 }
+
+const NO_ACCOUNTS: AccountsState = new Map();
 
 function toOutboxMessage(event: BankEvent): OutboxMessage {
   return {

@@ -46,6 +46,8 @@ export async function createRedisClient(env: NodeJS.ProcessEnv = process.env): P
     // Values stay the strings Banku wrote: automatic deserialisation would turn a name like "1e3"
     // into the number 1000.
     automaticDeserialization: false,
+    // Banku stores only UTF-8 text, so replies need no base64 wrapping; decoding it cost ~4 % of a batch.
+    responseEncoding: false,
   });
 }
 

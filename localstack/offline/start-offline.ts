@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { rm } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { freePort } from './free-port.js';
 
@@ -89,7 +90,11 @@ export async function startOffline(options: OfflineOptions): Promise<RunningOffl
     );
   });
 
-  const stop = () => stopProcess(child);
+  // serverless-esbuild leaves its work folder behind when the process is stopped by a signal.
+  const stop = () =>
+    stopProcess(child).then(() =>
+      rm(`${PROJECT_ROOT}/.esbuild/${buildId}`, { recursive: true, force: true }).catch(() => undefined),
+    );
   const timeoutMs = options.timeoutMs ?? 120_000;
   let timer: NodeJS.Timeout | undefined;
   try {
