@@ -80,6 +80,9 @@ end
 -- Each partition has its own outbox, drained only by that partition's invocations: two partitions
 -- never publish each other's messages twice.
 local outboxKey = root .. ':outbox:' .. p.topicPartition
+for i = 1, #p.acknowledgedOutbox, 500 do
+  redis.call('HDEL', outboxKey, unpack(p.acknowledgedOutbox, i, math.min(i + 499, #p.acknowledgedOutbox)))
+end
 for _, message in ipairs(p.outbox) do
   redis.call('HSET', outboxKey, message[1], message[2])
 end

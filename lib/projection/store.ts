@@ -105,6 +105,7 @@ export class ProjectionStore {
         JSON.stringify(letter),
       ]),
       topicPartition: write.topicPartition,
+      acknowledgedOutbox: write.acknowledgedOutbox ?? [],
       checkpoints: [...write.checkpoints],
     };
     const reply = parseReply('apply', await this.#applyScript.exec([], [JSON.stringify(payload)])) as
@@ -115,12 +116,6 @@ export class ProjectionStore {
     const pending: OutboxMessage[] = [];
     for (let i = 1; i < flat.length; i += 2) pending.push(JSON.parse(flat[i] as string) as OutboxMessage);
     return pending;
-  }
-
-  /** Forgets a partition's outbox messages once Kafka has them. */
-  async removeFromOutbox(namespace: string, topicPartition: string, eventIds: string[]): Promise<void> {
-    if (eventIds.length === 0) return;
-    await this.redis.hdel(projectionKeys(this.prefix, namespace).outbox(topicPartition), ...eventIds);
   }
 
   /** One account, or undefined. */

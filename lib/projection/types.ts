@@ -89,6 +89,8 @@ export interface BatchWrite {
   totals: TotalsDelta;
   outbox: OutboxMessage[];
   deadLetters: DeadLetter[];
+  /** Outbox messages of this partition that Kafka has acknowledged since the last write: removed now. */
+  acknowledgedOutbox?: string[];
   /** The batch's `<topic>-<partition>`: whose outbox the follow-ups go to. */
   topicPartition: string;
   /** Last offset of the batch, by `<topic>-<partition>`. */

@@ -6,9 +6,14 @@ import { type BatchCounts, type PartitionBatch, planBatch } from './plan-batch.j
 /** How the projector reaches Kafka for the saga's follow-ups. */
 export type PublishOutbox = (messages: OutboxMessage[]) => Promise<void>;
 
-/** Live projection follows the namespace pointer and publishes; a rebuild writes a given namespace silently. */
+/**
+ * Live projection follows the namespace pointer and publishes; a rebuild writes a given namespace silently.
+ * `acknowledged` remembers, by partition, the outbox messages Kafka has acknowledged: the partition's next
+ * write removes them, which saves a Redis round trip per batch. Should that write never come from this
+ * container, another invocation republishes them, and the event-id dedupe absorbs the copies.
+ */
 export type ProjectionMode =
-  | { kind: 'live'; publish: PublishOutbox }
+  | { kind: 'live'; publish: PublishOutbox; acknowledged?: Map<string, string[]> }
   | { kind: 'rebuild'; namespace: string };
 
 /** Overlapping invocations of one partition are rare; a few fresh attempts settle them. */
@@ -16,8 +21,8 @@ const MAX_CONFLICT_RETRIES = 5;
 
 /**
  * Projects one partition's batch: one read, a pure decision, one atomic write. Then, live, publishes
- * what the outbox holds (this batch's follow-ups and any a crash left behind) and forgets what Kafka
- * acknowledged. Throws only when Redis or Kafka fails, so that the event source mapping retries the
+ * what the partition's outbox holds (this batch's follow-ups and any a crash left behind); the next write
+ * forgets what Kafka acknowledged. Throws only when Redis or Kafka fails, so that the event source mapping retries the
  * batch; a retry is harmless because applied event ids are skipped.
  *
  * @example
@@ -30,6 +35,7 @@ export async function projectPartitionBatch(
   batch: PartitionBatch,
   mode: ProjectionMode,
 ): Promise<BatchCounts> {
+  const acknowledged = mode.kind === 'live' ? (mode.acknowledged ??= new Map<string, string[]>()) : undefined;
   const accounts = [...new Set(batch.events.map((event) => event.accountId))];
   const events = [...new Set(batch.events.map((event) => event.eventId))];
   for (let attempt = 0; ; attempt += 1) {
@@ -43,12 +49,15 @@ export async function projectPartitionBatch(
       followPointer: mode.kind === 'live',
     });
     try {
-      const outbox = await store.applyBatch(write, { returnOutbox: mode.kind === 'live' });
+      const outbox = await store.applyBatch(
+        { ...write, acknowledgedOutbox: acknowledged?.get(batch.topicPartition) ?? [] },
+        { returnOutbox: mode.kind === 'live' },
+      );
+      acknowledged?.delete(batch.topicPartition);
       if (mode.kind === 'live' && outbox.length > 0) {
         await mode.publish(outbox);
-        await store.removeFromOutbox(
-          write.namespace,
-          write.topicPartition,
+        acknowledged?.set(
+          batch.topicPartition,
           outbox.map((message) => message.eventId),
         );
       }

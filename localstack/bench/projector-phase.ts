@@ -45,7 +45,7 @@ export interface BatchedRun {
   eventsPerS: number;
   outboxMessages: number;
   /** Summed over the partitions running side by side: where each partition's time went. */
-  partitionMs: { readState: number; applyBatch: number; removeFromOutbox: number; inProcess: number };
+  partitionMs: { readState: number; applyBatch: number; inProcess: number };
   redis: { command: string; calls: number; ms: number }[];
   /** Per script, Redis's own time per call (slow log; only on the bench's private Redis). */
   scripts?: ScriptTime[];
@@ -72,7 +72,7 @@ export interface ProjectorPhaseResult {
 
 /** A ProjectionStore that also adds up the time spent in each of its calls (whatever their parameters). */
 class TimedStore extends ProjectionStore {
-  readonly spent = { readState: 0, applyBatch: 0, removeFromOutbox: 0 };
+  readonly spent = { readState: 0, applyBatch: 0 };
 
   override async readBatchState(...args: Parameters<ProjectionStore['readBatchState']>) {
     const started = performance.now();
@@ -89,15 +89,6 @@ class TimedStore extends ProjectionStore {
       return await super.applyBatch(...args);
     } finally {
       this.spent.applyBatch += performance.now() - started;
-    }
-  }
-
-  override async removeFromOutbox(...args: Parameters<ProjectionStore['removeFromOutbox']>) {
-    const started = performance.now();
-    try {
-      return await super.removeFromOutbox(...args);
-    } finally {
-      this.spent.removeFromOutbox += performance.now() - started;
     }
   }
 }
@@ -177,7 +168,7 @@ async function runBatched(load: Workload, batchSize: number, prefix: string): Pr
   const ms = performance.now() - started;
   const cpuMs = meter.stop();
   const redis = statsDelta(before, await commandStats(direct));
-  const storeMs = store.spent.readState + store.spent.applyBatch + store.spent.removeFromOutbox;
+  const storeMs = store.spent.readState + store.spent.applyBatch;
   return {
     batchSize,
     events: load.events.length,
@@ -188,7 +179,6 @@ async function runBatched(load: Workload, batchSize: number, prefix: string): Pr
     partitionMs: {
       readState: round(store.spent.readState),
       applyBatch: round(store.spent.applyBatch),
-      removeFromOutbox: round(store.spent.removeFromOutbox),
       inProcess: round(busy - storeMs),
     },
     redis,

@@ -119,7 +119,7 @@ export function renderReport(results: BenchResults): string {
       ...projector.batched.map(
         (run) =>
           `  batch ${run.batchSize}: per-partition time in readBatchState ${run.partitionMs.readState} ms, applyBatch ` +
-          `${run.partitionMs.applyBatch} ms, removeFromOutbox ${run.partitionMs.removeFromOutbox} ms, in process ` +
+          `${run.partitionMs.applyBatch} ms, in process ` +
           `${run.partitionMs.inProcess} ms; ${run.outboxMessages} outbox messages published` +
           (run.scripts?.length
             ? `; Lua per call: ${run.scripts

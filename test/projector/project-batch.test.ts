@@ -115,11 +115,17 @@ describe('projecting batches into Redis', () => {
       accountId: destination,
     });
     expect(published[0]!.key).toBe(destination);
+    // Published, and forgotten by the partition's next write (no extra round trip for it).
+    expect(await store.redis.hlen(`${store.prefix}:ns:main:outbox:${TOPIC}-0`)).toBe(1);
+    published.length = 0;
+    await project([events.deposit(source, 1)], 0, 103);
     expect(await store.redis.hlen(`${store.prefix}:ns:main:outbox:${TOPIC}-0`)).toBe(0);
+    expect(published).toEqual([]);
 
     const creditEvent = (credit.ok ? credit.event : undefined) as BankEvent;
     await project([creditEvent, creditEvent], 1, 101);
     expect(await balance(destination)).toBe(400);
+    expect(await balance(source)).toBe(601);
     expect(await store.getTransaction('main', transfer.data.transactionId)).toMatchObject({
       status: 'applied',
       type: 'transfer',
@@ -170,6 +176,7 @@ describe('projecting batches into Redis', () => {
     expect(retried).toMatchObject({ duplicates: 1, applied: 0 });
     expect(published.map((message) => message.key)).toEqual([destination]);
     expect(await balance(source)).toBe(0);
+    await project([events.deposit(source, 5)], 0, 403);
     expect(await store.redis.hlen(`${store.prefix}:ns:main:outbox:${TOPIC}-0`)).toBe(0);
   });
 
