@@ -108,10 +108,7 @@ export type BankEventOf<T extends EventType> = Extract<BankEvent, { type: T }>;
  * if (result.reason === 'unsupported_schema_version') pauseAndAlert();
  */
 export type DecodeFailureReason =
-  | 'malformed_json'
-  | 'unknown_type'
-  | 'unsupported_schema_version'
-  | 'schema_violation';
+  'malformed_json' | 'unknown_type' | 'unsupported_schema_version' | 'schema_violation';
 
 /**
  * Result of `decodeEvent`: the event, or why it could not be read.

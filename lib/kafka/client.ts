@@ -14,8 +14,7 @@ import { KafkaConfigError } from './errors.js';
  * ```
  */
 export type KafkaAuth =
-  | { readonly mechanism: 'plaintext' }
-  | { readonly mechanism: 'msk-iam'; readonly region: string };
+  { readonly mechanism: 'plaintext' } | { readonly mechanism: 'msk-iam'; readonly region: string };
 
 /**
  * Names of the kafkajs log levels, lowest volume first.

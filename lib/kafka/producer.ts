@@ -143,9 +143,11 @@ class KafkaPublisher implements Publisher {
     assertRecords(records);
     if (records.length === 0) return [];
     const started = Date.now();
-    const messages = records.map(
-      (r): Message => ({ key: r.key, value: r.value, headers: r.headers ? { ...r.headers } : {} }),
-    );
+    const messages = records.map((r): Message => ({
+      key: r.key,
+      value: r.value,
+      headers: r.headers ? { ...r.headers } : {},
+    }));
     const session = this.#connect();
     const attempt = this.#send(session, records, messages);
     let timer: NodeJS.Timeout | undefined;
@@ -338,7 +340,7 @@ interface ErrorShape {
 
 function causeChain(error: unknown): ErrorShape[] {
   const chain: ErrorShape[] = [];
-  for (let e = error; typeof e === 'object' && e !== null && chain.length < 10 && !chain.includes(e); ) {
+  for (let e = error; typeof e === 'object' && e !== null && chain.length < 10 && !chain.includes(e);) {
     chain.push(e as ErrorShape);
     e = (e as ErrorShape).cause;
   }

@@ -109,8 +109,7 @@ export class ProjectionStore {
       checkpoints: [...write.checkpoints],
     };
     const reply = parseReply('apply', await this.#applyScript.exec([], [JSON.stringify(payload)])) as
-      | { status: 'ok'; outbox: string[] | Record<string, never> }
-      | { status: 'conflict'; reason: string };
+      { status: 'ok'; outbox: string[] | Record<string, never> } | { status: 'conflict'; reason: string };
     if (reply.status === 'conflict') throw new BatchConflictError(reply.reason);
     const flat = Array.isArray(reply.outbox) ? reply.outbox : [];
     const pending: OutboxMessage[] = [];

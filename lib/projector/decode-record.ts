@@ -5,8 +5,7 @@ import type { MskRecord } from './msk-event.js';
 
 /** A record turned into an event, or into a dead letter saying why it could not be. */
 export type DecodedRecord =
-  | { ok: true; event: BankEvent; record: MskRecord }
-  | { ok: false; deadLetter: DeadLetter };
+  { ok: true; event: BankEvent; record: MskRecord } | { ok: false; deadLetter: DeadLetter };
 
 /**
  * Decodes one record on its own, so a poison record becomes a dead letter instead of failing its batch.

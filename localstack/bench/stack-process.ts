@@ -27,7 +27,10 @@ export async function startStackProcess(
   extraEnv: Record<string, string>,
   nodeFlags: string[] = [],
 ): Promise<StackProcess> {
-  const { KAFKA_BROKERS, UPSTASH_REDIS_REST_URL, UPSTASH_REDIS_REST_TOKEN, REDIS_URL, ...env } = process.env;
+  // The bench measures this machine: the stack must start its own parts, whatever the shell points at.
+  const env = { ...process.env };
+  for (const name of ['KAFKA_BROKERS', 'UPSTASH_REDIS_REST_URL', 'UPSTASH_REDIS_REST_TOKEN', 'REDIS_URL'])
+    delete env[name];
   const values: Record<string, string> = {};
   const child: BenchChild = spawnTsx('local stack', 'localstack/stack/cli.ts', {
     env: { ...env, ...extraEnv },

@@ -11,8 +11,7 @@ import type { ResolvedMapping } from './mapping-config.js';
  * const guards: StartGuard[] = [{ kind: 'offset', offset: 42 }, { kind: 'timestamp', timestampMs: 1700000000000, untilOffset: 10 }];
  */
 export type StartGuard =
-  | { kind: 'offset'; offset: number }
-  | { kind: 'timestamp'; timestampMs: number; untilOffset: number };
+  { kind: 'offset'; offset: number } | { kind: 'timestamp'; timestampMs: number; untilOffset: number };
 
 /**
  * Works out, for each partition that the mapping's consumer group has never committed, where the

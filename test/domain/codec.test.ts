@@ -26,7 +26,8 @@ const samples: BankEvent[] = [
   refundRequest(alice, bob, 500, { reason: 'balance_limit_exceeded' }),
 ];
 
-// biome-ignore lint/suspicious/noExplicitAny: the tests corrupt arbitrary fields of a JSON document on purpose.
+// The tests corrupt arbitrary fields of a JSON document on purpose.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type RawJson = Record<string, any>;
 
 /** A valid event as plain JSON, with one change applied. */

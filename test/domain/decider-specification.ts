@@ -12,7 +12,7 @@ export function deciderSpecification<State, Command, Event>(decider: Decider<Sta
       const before = given.reduce(decider.evolve, decider.initialState());
       const decided = decider.decide(command, before);
       return {
-        // biome-ignore lint/suspicious/noThenProperty: Emmett's given/when/then vocabulary; this object is never awaited.
+        // Emmett's given/when/then vocabulary: `then` here is a step, and this object is never awaited.
         then(...expected: Event[]): { state: State; events: Event[] } {
           expect(decided).toEqual(expected);
           return { state: decided.reduce(decider.evolve, before), events: decided };

@@ -39,7 +39,7 @@ describe('npm run dev', () => {
       expect(opened.status).toBe(202);
       const { transactionId } = (await opened.json()) as { transactionId: string };
       let status = 'pending';
-      for (const deadline = Date.now() + 30_000; status === 'pending' && Date.now() < deadline; ) {
+      for (const deadline = Date.now() + 30_000; status === 'pending' && Date.now() < deadline;) {
         await new Promise((resolve) => setTimeout(resolve, 100));
         const read = await fetch(`${url}/transactions/${transactionId}`, {
           headers: { 'x-api-key': apiKey },

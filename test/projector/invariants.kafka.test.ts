@@ -141,7 +141,6 @@ describe(`projector invariants under a random workload (seed ${SEED})`, () => {
     const chunks: BankEvent[][] = [];
     for (let i = 0; i < requests.length; i += 40) chunks.push(requests.slice(i, i + 40));
     published = [];
-    let chunkIndex = 0;
     const publishChunk = async (chunk: BankEvent[]) => {
       const withDuplicates = chunk.flatMap((event) => (random.chance(0.05) ? [event, event] : [event]));
       published.push(...withDuplicates);
@@ -159,7 +158,7 @@ describe(`projector invariants under a random workload (seed ${SEED})`, () => {
       async () => (await store.getAccount('main', accounts[0] ?? ''))?.accountId !== undefined,
       'accounts opened',
     );
-    for (chunkIndex = 1; chunkIndex < chunks.length; chunkIndex += 3) {
+    for (let chunkIndex = 1; chunkIndex < chunks.length; chunkIndex += 3) {
       await Promise.all(chunks.slice(chunkIndex, chunkIndex + 3).map(publishChunk));
       if (chunkIndex === 25) await redisOutage(1_000);
     }
