@@ -60,41 +60,35 @@ export const openAccountRoute: CommandRoute<typeof OpenAccountBody> = {
   answer: (event) => ({ accountId: event.accountId, ...pendingAnswer(event) }),
 };
 
+/** A route whose body is just an amount for the account in the path: deposits and withdrawals. */
+function amountRoute(
+  name: string,
+  type: 'deposit' | 'withdrawal',
+  eventType: 'DepositRequested' | 'WithdrawalRequested',
+): CommandRoute<typeof AmountBody> {
+  return {
+    name,
+    type,
+    hasAccountPath: true,
+    body: AmountBody,
+    toEvent: ({ body, accountId, ids, metadata, occurredAt }) =>
+      createEvent({
+        eventId: ids.eventId,
+        type: eventType,
+        accountId: accountId as string,
+        occurredAt,
+        data: { transactionId: ids.transactionId, amount: body.amount },
+        metadata,
+      }),
+    answer: pendingAnswer,
+  };
+}
+
 /** `POST /accounts/{id}/deposits`. */
-export const depositRoute: CommandRoute<typeof AmountBody> = {
-  name: 'deposit',
-  type: 'deposit',
-  hasAccountPath: true,
-  body: AmountBody,
-  toEvent: ({ body, accountId, ids, metadata, occurredAt }) =>
-    createEvent<'DepositRequested'>({
-      eventId: ids.eventId,
-      type: 'DepositRequested',
-      accountId: accountId as string,
-      occurredAt,
-      data: { transactionId: ids.transactionId, amount: body.amount },
-      metadata,
-    }),
-  answer: pendingAnswer,
-};
+export const depositRoute = amountRoute('deposit', 'deposit', 'DepositRequested');
 
 /** `POST /accounts/{id}/withdrawals`. */
-export const withdrawRoute: CommandRoute<typeof AmountBody> = {
-  name: 'withdraw',
-  type: 'withdrawal',
-  hasAccountPath: true,
-  body: AmountBody,
-  toEvent: ({ body, accountId, ids, metadata, occurredAt }) =>
-    createEvent<'WithdrawalRequested'>({
-      eventId: ids.eventId,
-      type: 'WithdrawalRequested',
-      accountId: accountId as string,
-      occurredAt,
-      data: { transactionId: ids.transactionId, amount: body.amount },
-      metadata,
-    }),
-  answer: pendingAnswer,
-};
+export const withdrawRoute = amountRoute('withdraw', 'withdrawal', 'WithdrawalRequested');
 
 /** `POST /accounts/{id}/transfers`: keyed by the source; the projector completes it on the destination. */
 export const transferRoute: CommandRoute<typeof TransferBody> = {

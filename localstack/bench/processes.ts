@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import type { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import { forEachLine } from '../support/output-lines.js';
 
 /** The repository root, where every child runs. */
 export const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -110,16 +111,7 @@ export function watchChild(name: string, child: ChildProcess, onLine?: (line: st
     output.push(line);
     if (output.length > 400) output.shift();
   };
-  for (const stream of [child.stdout, child.stderr]) {
-    let buffered = '';
-    stream?.setEncoding('utf8');
-    stream?.on('data', (chunk: string) => {
-      buffered += chunk;
-      const lines = buffered.split('\n');
-      buffered = lines.pop() ?? '';
-      for (const line of lines) onText(line);
-    });
-  }
+  forEachLine(child, onText);
   const done = () => child.exitCode !== null || child.signalCode !== null;
   return {
     pid,

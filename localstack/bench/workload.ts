@@ -4,6 +4,7 @@ import { createEvent } from '../../lib/events/create-event.js';
 import { kafkaHeaders } from '../../lib/events/headers.js';
 import type { BankEvent } from '../../lib/events/types.js';
 import type { MskEvent, MskRecord } from '../../lib/projector/msk-event.js';
+import { seededRandom } from '../support/seeded-random.js';
 
 /** The shape of a projector workload. */
 export interface WorkloadOptions {
@@ -158,22 +159,5 @@ function mskRecord(
     key: Buffer.from(event.accountId).toString('base64'),
     value: Buffer.from(encodeEvent(event)).toString('base64'),
     headers: Object.entries(kafkaHeaders(event)).map(([name, text]) => ({ [name]: [...Buffer.from(text)] })),
-  };
-}
-
-/** mulberry32, as the tests' workload uses, so a bench run can be replayed from its seed. */
-function seededRandom(seed: number) {
-  let state = seed >>> 0;
-  const next = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return {
-    next,
-    int: (min: number, max: number) => min + Math.floor(next() * (max - min + 1)),
-    pick: <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)] as T,
   };
 }

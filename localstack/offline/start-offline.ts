@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import { forEachLine } from '../support/output-lines.js';
 import { freePort } from './free-port.js';
 
 const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -117,19 +118,6 @@ export async function startOffline(options: OfflineOptions): Promise<RunningOffl
     clearTimeout(timer);
   }
   return { url: `http://127.0.0.1:${httpPort}`, apiKey, lambdaPort, pid, stop };
-}
-
-function forEachLine(child: ChildProcess, onLine: (line: string) => void): void {
-  for (const stream of [child.stdout, child.stderr]) {
-    let buffered = '';
-    stream?.setEncoding('utf8');
-    stream?.on('data', (chunk: string) => {
-      buffered += chunk;
-      const lines = buffered.split('\n');
-      buffered = lines.pop() ?? '';
-      for (const line of lines) onLine(line);
-    });
-  }
 }
 
 /** SIGTERM, then SIGKILL if the process has not exited within the grace period. */

@@ -4,7 +4,7 @@ import { type RunningOffline, startOffline } from '../../localstack/offline/star
 import { localStackControl } from '../../localstack/stack/control-client.js';
 import { apiClient } from '../support/http-client.js';
 import { testRedis } from '../support/redis.js';
-import { seededRandom } from '../support/seeded-random.js';
+import { seededRandom } from '../../localstack/support/seeded-random.js';
 
 type Json = Record<string, unknown>;
 

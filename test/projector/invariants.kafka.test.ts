@@ -30,7 +30,7 @@ import {
   namespaceSnapshot,
 } from '../support/projection-snapshot.js';
 import { localKafkaClient, readBack, recordCount } from '../support/read-back.js';
-import { seededRandom } from '../support/seeded-random.js';
+import { seededRandom } from '../../localstack/support/seeded-random.js';
 
 const SEED = Number(process.env.BANKU_WORKLOAD_SEED ?? 20261122);
 const ACCOUNTS = 30;

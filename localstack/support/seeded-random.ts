@@ -1,4 +1,13 @@
-/** A small seeded generator (mulberry32), so a failing random workload can be replayed from its seed. */
+/**
+ * A small seeded generator (mulberry32), so a random workload (a test's, the bench's) can be replayed
+ * from its seed.
+ *
+ * @example
+ * ```ts
+ * const random = seededRandom(42);
+ * random.pick(accounts);
+ * ```
+ */
 export function seededRandom(seed: number) {
   let state = seed >>> 0;
   const next = () => {
