@@ -1,5 +1,6 @@
 import type { z } from 'zod';
-import { keyPrefix, serviceTopic } from '../config/env.js';
+import { keyPrefix } from '../config/env.js';
+import { topicName } from '../config/topics.js';
 import { httpHandler } from '../http/handler.js';
 import { publish } from '../kafka/producer.js';
 import { redisClient } from '../redis/client.js';
@@ -22,7 +23,7 @@ export const lambdaCommandDependencies: CommandDependencies = {
     await publish([message]);
   },
   get topic() {
-    return serviceTopic();
+    return topicName('commands');
   },
 };
 

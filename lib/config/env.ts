@@ -1,4 +1,4 @@
-import { DEFAULT_KEY_PREFIX, DEFAULT_TOPIC } from './defaults.js';
+import { DEFAULT_KEY_PREFIX } from './defaults.js';
 import { ConfigurationError } from './errors.js';
 
 /**
@@ -13,18 +13,6 @@ export function requiredEnv(name: string, env: NodeJS.ProcessEnv = process.env):
   const value = env[name]?.trim();
   if (!value) throw new ConfigurationError(name, 'is not set');
   return value;
-}
-
-/**
- * The service topic: `KAFKA_TOPIC`, or the default one.
- *
- * @example
- * ```ts
- * await publish([{ topic: serviceTopic(), key, value, headers }]);
- * ```
- */
-export function serviceTopic(env: NodeJS.ProcessEnv = process.env): string {
-  return env.KAFKA_TOPIC?.trim() || DEFAULT_TOPIC;
 }
 
 /**

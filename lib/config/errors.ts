@@ -4,7 +4,7 @@
  *
  * @example
  * ```ts
- * throw new ConfigurationError('KAFKA_TOPIC', 'must not be empty');
+ * throw new ConfigurationError('KAFKA_TOPIC_PREFIX', 'must not be empty');
  * ```
  */
 export class ConfigurationError extends Error {

@@ -422,7 +422,7 @@ let shutdownHookInstalled = false;
  * @example
  * ```ts
  * const publisher = createPublisher({ client: { brokers: ['127.0.0.1:9092'], auth: { mechanism: 'plaintext' } } });
- * await publisher.publish([{ topic: 'banku.account-events', key: accountId, value: JSON.stringify(event) }]);
+ * await publisher.publish([{ topic: 'banku.account-commands', key: accountId, value: JSON.stringify(event) }]);
  * await publisher.disconnect();
  * ```
  */

@@ -1,4 +1,5 @@
-import { keyPrefix, serviceTopic } from '../config/env.js';
+import { keyPrefix } from '../config/env.js';
+import { topicName } from '../config/topics.js';
 import { publish } from '../kafka/producer.js';
 import { ProjectionStore } from '../projection/store.js';
 import { redisClient } from '../redis/client.js';
@@ -12,7 +13,7 @@ let store: Promise<ProjectionStore> | undefined;
 const live: ProjectionMode = {
   kind: 'live',
   publish: async (messages) => {
-    const topic = serviceTopic();
+    const topic = topicName('commands');
     await publish(messages.map(({ key, value, headers }) => ({ topic, key, value, headers })));
   },
 };

@@ -8,7 +8,7 @@ import type { PartitionBatch } from './plan-batch.js';
  *
  * @example
  * ```ts
- * const batch = partitionBatch('banku.account-events-0', records);
+ * const batch = partitionBatch('banku.account-commands-0', records);
  * ```
  */
 export function partitionBatch(topicPartition: string, records: readonly MskRecord[]): PartitionBatch {

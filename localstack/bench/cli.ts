@@ -16,6 +16,7 @@ import { type RunningOffline, startOffline } from '../offline/start-offline.js';
 import { resolveRedis } from '../redis/resolve-redis.js';
 import { spawnRedisServer } from '../redis/spawn-redis-server.js';
 import type { RedisServer } from '../redis/types.js';
+import { topicName } from '../../lib/config/topics.js';
 import { measureBundles } from './bundles.js';
 import { measureCommandPath } from './command-path.js';
 import { measureEndToEnd } from './end-to-end.js';
@@ -238,7 +239,7 @@ async function endToEndPhase(
   }
   for (const [i, windowSeconds] of windows.entries()) {
     const runner: RunnerConfig = {
-      topic: stack.env.KAFKA_TOPIC,
+      topic: topicName('commands', stack.env.KAFKA_TOPIC_PREFIX),
       prefix,
       groupId: `bench-projector-${runId}-${i}`,
       batchSize: service.projectorBatchSize,

@@ -103,7 +103,7 @@ const workload = buildWorkload({
   accounts: config.accounts,
   partitions: config.partitions,
   seed: config.seed,
-  topic: 'banku.account-events',
+  topic: 'banku.account-commands',
 });
 
 // Warm-up on a throw-away prefix: JIT, the HTTP connection, and the scripts' EVALSHA→EVAL load.

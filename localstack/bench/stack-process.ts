@@ -52,7 +52,7 @@ export async function startStackProcess(
       UPSTASH_REDIS_REST_URL: values.UPSTASH_REDIS_REST_URL ?? '',
       UPSTASH_REDIS_REST_TOKEN: values.UPSTASH_REDIS_REST_TOKEN ?? '',
       REDIS_URL: values.REDIS_URL ?? '',
-      KAFKA_TOPIC: values.KAFKA_TOPIC ?? '',
+      KAFKA_TOPIC_PREFIX: values.KAFKA_TOPIC_PREFIX ?? '',
       LOCAL_STACK_CONTROL_URL: values.LOCAL_STACK_CONTROL_URL ?? '',
     },
     pid: child.pid,

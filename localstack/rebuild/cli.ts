@@ -4,10 +4,11 @@
  * separate point-in-time namespace that nothing switches to.
  *
  * Reads the same variables as the service: KAFKA_BROKERS (or MSK_CLUSTER_ARN with IAM auth),
- * KAFKA_TOPIC, UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN, REDIS_KEY_PREFIX.
+ * KAFKA_TOPIC_PREFIX, UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN, REDIS_KEY_PREFIX.
  */
 import { parseArgs } from 'node:util';
-import { keyPrefix, serviceTopic } from '../../lib/config/env.js';
+import { keyPrefix } from '../../lib/config/env.js';
+import { topicName } from '../../lib/config/topics.js';
 import { createKafka, kafkaClientOptionsFromEnv } from '../../lib/kafka/client.js';
 import { ProjectionStore } from '../../lib/projection/store.js';
 import { rebuildProjection } from '../../lib/rebuild/rebuild-projection.js';
@@ -29,7 +30,7 @@ try {
   const store = new ProjectionStore(await createRedisClient(process.env), keyPrefix());
   const result = await rebuildProjection({
     kafka,
-    topic: serviceTopic(),
+    topic: topicName('commands'),
     store,
     ...(values.namespace ? { namespace: values.namespace } : {}),
     ...(until ? { until } : {}),

@@ -1,3 +1,4 @@
+import { DEFAULT_TOPIC_PARTITIONS, topicSet } from '../../lib/config/topics.js';
 import type { LocalKafka } from '../kafka/broker.js';
 
 /** What a test or tool may ask of the local broker from another process. */
@@ -29,6 +30,10 @@ export function localStackControl(url = process.env.LOCAL_STACK_CONTROL_URL) {
   };
   return {
     createTopic: (name: string, partitions: number) => post('/topics', { name, partitions }),
+    /** Every topic of a deployment with this prefix (commands, facts, dead letters). */
+    createTopicSet: async (prefix: string, partitions = DEFAULT_TOPIC_PARTITIONS) => {
+      for (const { name } of topicSet(prefix)) await post('/topics', { name, partitions });
+    },
     inject: (fault: BrokerFault) => post('/faults', fault),
   };
 }

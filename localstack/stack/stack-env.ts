@@ -11,8 +11,8 @@ export interface StackEnv {
   UPSTASH_REDIS_REST_TOKEN: string;
   /** The Redis server behind the endpoint (empty when a real Upstash is used and no Redis is known). */
   REDIS_URL: string;
-  /** The service topic. */
-  KAFKA_TOPIC: string;
+  /** The prefix of the service's topics (see lib/config/topics.ts). */
+  KAFKA_TOPIC_PREFIX: string;
   /** Where tests and tools create topics or inject broker faults (empty when Kafka is external). */
   LOCAL_STACK_CONTROL_URL: string;
 }
@@ -23,6 +23,6 @@ export const STACK_ENV_NAMES = [
   'UPSTASH_REDIS_REST_URL',
   'UPSTASH_REDIS_REST_TOKEN',
   'REDIS_URL',
-  'KAFKA_TOPIC',
+  'KAFKA_TOPIC_PREFIX',
   'LOCAL_STACK_CONTROL_URL',
 ] as const satisfies readonly (keyof StackEnv)[];

@@ -1,4 +1,4 @@
-import { DEFAULT_TOPIC, DEFAULT_TOPIC_PARTITIONS } from '../../lib/config/defaults.js';
+import { DEFAULT_TOPIC_PARTITIONS, topicPrefix, topicSet } from '../../lib/config/topics.js';
 import { type LocalKafka, startLocalKafka } from '../kafka/broker.js';
 import { type RedisServer, resolveRedis } from '../redis/resolve-redis.js';
 import { startUpstashEndpoint, type UpstashEndpoint } from '../upstash/server.js';
@@ -7,9 +7,9 @@ import type { StackEnv } from './stack-env.js';
 
 /** Options of {@link startStack}. */
 export interface StackOptions {
-  /** Where `KAFKA_BROKERS`, `UPSTASH_REDIS_REST_*`, `REDIS_URL` and `KAFKA_TOPIC` may already be set. */
+  /** Where `KAFKA_BROKERS`, `UPSTASH_REDIS_REST_*`, `REDIS_URL` and `KAFKA_TOPIC_PREFIX` may already be set. */
   env?: NodeJS.ProcessEnv;
-  /** Partitions of the service topic on the local broker. */
+  /** Partitions of each service topic on the local broker. */
   partitions?: number;
 }
 
@@ -23,7 +23,7 @@ export interface RunningStack {
 
 /**
  * Starts what the service needs on a developer's machine or in CI: the local Kafka-protocol broker
- * with the service topic, a Redis server (or the running one) and the Upstash-compatible endpoint.
+ * with the service's topics, a Redis server (or the running one) and the Upstash-compatible endpoint.
  * A part whose variable is already set (`KAFKA_BROKERS`, `UPSTASH_REDIS_REST_URL`) is not started,
  * so the same command runs the service against a real cluster or Upstash.
  *
@@ -39,7 +39,7 @@ export interface RunningStack {
  */
 export async function startStack(options: StackOptions = {}): Promise<RunningStack> {
   const env = options.env ?? process.env;
-  const topic = env.KAFKA_TOPIC || DEFAULT_TOPIC;
+  const prefix = topicPrefix(env);
   const started: { stop(): Promise<void> }[] = [];
   const stopAll = async () => {
     // Reverse order: the endpoint goes before the Redis it fronts.
@@ -53,7 +53,10 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
     let kafkaBrokers = env.KAFKA_BROKERS ?? '';
     if (!kafkaBrokers) {
       kafka = await startLocalKafka({
-        topics: [{ name: topic, partitions: options.partitions ?? DEFAULT_TOPIC_PARTITIONS }],
+        topics: topicSet(prefix).map(({ name }) => ({
+          name,
+          partitions: options.partitions ?? DEFAULT_TOPIC_PARTITIONS,
+        })),
       });
       started.push(kafka);
       control = await startControlServer(kafka);
@@ -83,7 +86,7 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
         UPSTASH_REDIS_REST_URL: upstashUrl,
         UPSTASH_REDIS_REST_TOKEN: upstashToken,
         REDIS_URL: redisUrl,
-        KAFKA_TOPIC: topic,
+        KAFKA_TOPIC_PREFIX: prefix,
         LOCAL_STACK_CONTROL_URL: control?.url ?? '',
       },
       ...(kafka ? { kafka } : {}),

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { topicName } from '../../lib/config/topics.js';
 import type { Kafka } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeEvent } from '../../lib/events/codec.js';
@@ -11,18 +12,19 @@ import { testRedis } from '../support/redis.js';
 const TRACEPARENT = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
 
 describe('command routes through serverless-offline', () => {
-  const topic = `commands-${randomUUID()}`;
+  const topicPrefix = `commands-${randomUUID()}`;
+  const topic = topicName('commands', topicPrefix);
   let offline: RunningOffline;
   let kafka: Kafka;
   let call: ReturnType<typeof apiClient>;
   let cleanupRedis: () => Promise<void>;
 
   beforeAll(async () => {
-    await localStackControl().createTopic(topic, 3);
+    await localStackControl().createTopicSet(topicPrefix);
     const redis = await testRedis('commands');
     cleanupRedis = redis.cleanup;
     offline = await startOffline({
-      env: { KAFKA_TOPIC: topic, REDIS_KEY_PREFIX: redis.prefix, OFFLINE_MSK_ENABLED: 'false' },
+      env: { KAFKA_TOPIC_PREFIX: topicPrefix, REDIS_KEY_PREFIX: redis.prefix, OFFLINE_MSK_ENABLED: 'false' },
     });
     kafka = localKafkaClient(process.env.KAFKA_BROKERS ?? '');
     call = apiClient(offline.url, offline.apiKey);

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { topicName } from '../../lib/config/topics.js';
 import type { Kafka } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeEvent } from '../../lib/events/codec.js';
@@ -10,7 +11,8 @@ import { testRedis } from '../support/redis.js';
 
 // A broker of its own: taking the shared one down would fail every other suite running meanwhile.
 describe('a command while Kafka is unreachable', () => {
-  const topic = 'banku.account-events';
+  const topicPrefix = 'banku';
+  const topic = topicName('commands', topicPrefix);
   let broker: LocalKafka;
   let offline: RunningOffline;
   let kafka: Kafka;
@@ -24,7 +26,7 @@ describe('a command while Kafka is unreachable', () => {
     offline = await startOffline({
       env: {
         KAFKA_BROKERS: broker.bootstrapServers,
-        KAFKA_TOPIC: topic,
+        KAFKA_TOPIC_PREFIX: topicPrefix,
         REDIS_KEY_PREFIX: redis.prefix,
         OFFLINE_MSK_ENABLED: 'false',
       },

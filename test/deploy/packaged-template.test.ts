@@ -125,7 +125,7 @@ describe('the packaged CloudFormation template (npm run package, no AWS account)
   it('maps the MSK topic to the projector with its batch size, starting position and consumer group', () => {
     const [[, mapping] = []] = ofType('AWS::Lambda::EventSourceMapping');
     expect(mapping?.Properties).toMatchObject({
-      Topics: ['banku.account-events'],
+      Topics: ['banku.account-commands'],
       BatchSize: 100,
       StartingPosition: 'TRIM_HORIZON',
       AmazonManagedKafkaEventSourceConfig: { ConsumerGroupId: 'banku-projector' },

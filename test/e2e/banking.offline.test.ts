@@ -14,17 +14,21 @@ type Json = Record<string, unknown>;
  * the Upstash endpoint. Nothing here reaches behind the API.
  */
 describe('banking end to end through the API', { timeout: 180_000 }, () => {
-  const topic = `e2e-${randomUUID()}`;
+  const topicPrefix = `e2e-${randomUUID()}`;
   let offline: RunningOffline;
   let call: ReturnType<typeof apiClient>;
   let cleanupRedis: () => Promise<void>;
 
   beforeAll(async () => {
-    await localStackControl().createTopic(topic, 3);
+    await localStackControl().createTopicSet(topicPrefix);
     const redis = await testRedis('e2e');
     cleanupRedis = redis.cleanup;
     offline = await startOffline({
-      env: { KAFKA_TOPIC: topic, REDIS_KEY_PREFIX: redis.prefix, PROJECTOR_GROUP_ID: `projector-${topic}` },
+      env: {
+        KAFKA_TOPIC_PREFIX: topicPrefix,
+        REDIS_KEY_PREFIX: redis.prefix,
+        PROJECTOR_GROUP_ID: `projector-${topicPrefix}`,
+      },
       readyWhen: [/offline-msk: .* joined/],
       onOutput: (line) => {
         if (process.env.DEBUG_OFFLINE || /offline-msk|ERROR|"WARN"/.test(line))

@@ -11,7 +11,7 @@ import { bankEvents } from '../support/bank-events.js';
 import { mskEvent, mskRecord, recordsOf } from '../support/msk-events.js';
 import { testRedis } from '../support/redis.js';
 
-const TOPIC = 'banku.account-events';
+const TOPIC = 'banku.account-commands';
 const events = bankEvents();
 
 describe('projecting batches into Redis', () => {

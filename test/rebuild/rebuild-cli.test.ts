@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { topicName } from '../../lib/config/topics.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeEvent } from '../../lib/events/codec.js';
 import { kafkaHeaders } from '../../lib/events/headers.js';
@@ -11,7 +12,8 @@ import { runNpmScript } from '../support/cli-process.js';
 import { testRedis } from '../support/redis.js';
 
 describe('npm run rebuild', () => {
-  const topic = `rebuild-${randomUUID()}`;
+  const topicPrefix = `rebuild-${randomUUID()}`;
+  const topic = topicName('commands', topicPrefix);
   const events = bankEvents(() => new Date().toISOString());
   const account = randomUUID();
   let publisher: Publisher;
@@ -30,10 +32,14 @@ describe('npm run rebuild', () => {
       })),
     );
   const rebuild = (args: string[]) =>
-    runNpmScript('rebuild', { ...process.env, KAFKA_TOPIC: topic, REDIS_KEY_PREFIX: prefix }, args);
+    runNpmScript(
+      'rebuild',
+      { ...process.env, KAFKA_TOPIC_PREFIX: topicPrefix, REDIS_KEY_PREFIX: prefix },
+      args,
+    );
 
   beforeAll(async () => {
-    await localStackControl().createTopic(topic, 3);
+    await localStackControl().createTopicSet(topicPrefix);
     const redis = await testRedis('rebuild');
     ({ prefix, cleanup } = redis);
     store = new ProjectionStore(redis.redis, prefix);

@@ -48,7 +48,7 @@ export function envWithoutStack(extra: Record<string, string> = {}): NodeJS.Proc
     'UPSTASH_REDIS_REST_URL',
     'UPSTASH_REDIS_REST_TOKEN',
     'LOCAL_STACK_CONTROL_URL',
-    'KAFKA_TOPIC',
+    'KAFKA_TOPIC_PREFIX',
   ]) {
     delete env[name];
   }
