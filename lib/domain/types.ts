@@ -296,33 +296,3 @@ export interface LedgerDelta {
   readonly withdrawn: number;
   readonly inFlight: number;
 }
-
-/**
- * Result of folding a batch with `decideAll`.
- *
- * @example
- * const { outcomes, state, decidedKeys, duplicates }: DecideAllResult = decideAll(batch, loaded, { alreadyDecided });
- */
-export interface DecideAllResult {
-  /** Outcomes in request order. */
-  readonly outcomes: Outcome[];
-  readonly state: AccountsState;
-  /** `decisionKey` of every request decided in this batch, to be stored with the projection. */
-  readonly decidedKeys: string[];
-  /** Requests skipped because their decision key was already decided (earlier in the batch or before it). */
-  readonly duplicates: BankEvent[];
-}
-
-/**
- * Options of `decideAll`.
- *
- * @example
- * decideAll(batch, loaded, { alreadyDecided: new Set(await storedKeys(batch.map(decisionKey))) });
- */
-export interface DecideAllOptions {
-  /**
-   * Decision keys already recorded by the projection, so that a request re-delivered across batches (producer
-   * retry with the same Idempotency-Key, outbox republishing a saga step) is skipped, not applied twice.
-   */
-  readonly alreadyDecided?: ReadonlySet<string>;
-}
