@@ -239,7 +239,7 @@ async function endToEndPhase(
   }
   for (const [i, windowSeconds] of windows.entries()) {
     const runner: RunnerConfig = {
-      topic: topicName('commands', stack.env.KAFKA_TOPIC_PREFIX),
+      topicPrefix: stack.env.KAFKA_TOPIC_PREFIX,
       prefix,
       groupId: `bench-projector-${runId}-${i}`,
       batchSize: service.projectorBatchSize,

@@ -10,10 +10,10 @@ import { createHash } from 'node:crypto';
 import { Redis as IORedis } from 'ioredis';
 import type { BankEvent } from '../../lib/events/types.js';
 import { namespaceRoot } from '../../lib/projection/keys.js';
-import { APPLY_BATCH_LUA, READ_BATCH_STATE_LUA } from '../../lib/projection/scripts.js';
+import { LUA_SCRIPTS } from '../../lib/redis/lua-scripts.js';
 import { ProjectionStore } from '../../lib/projection/store.js';
 import { handleMskEvent } from '../../lib/projector/handle-msk-event.js';
-import type { ProjectionMode } from '../../lib/projector/project-batch.js';
+import type { ProjectorOptions } from '../../lib/projector/project-batch.js';
 import { createRedisClient } from '../../lib/redis/client.js';
 import { cpuMeter } from './cpu.js';
 import { projectNaively } from './naive-projector.js';
@@ -95,7 +95,7 @@ class TimedStore extends ProjectionStore {
 
 const config = JSON.parse(process.argv[2] ?? '{}') as ProjectorPhaseConfig;
 const sha1 = (text: string) => createHash('sha1').update(text).digest('hex');
-const SCRIPTS = { readBatchState: sha1(READ_BATCH_STATE_LUA), applyBatch: sha1(APPLY_BATCH_LUA) };
+const SCRIPTS = { readBatchState: sha1(LUA_SCRIPTS.readBatchState), applyBatch: sha1(LUA_SCRIPTS.applyBatch) };
 const env = process.env;
 const direct = new IORedis(env.REDIS_URL ?? 'redis://127.0.0.1:6379');
 const workload = buildWorkload({
@@ -140,8 +140,7 @@ async function runBatched(load: Workload, batchSize: number, prefix: string): Pr
   const store = new TimedStore(await createRedisClient(env), prefix);
   let outboxMessages = 0;
   // Collected, not fed back: both ways then apply exactly the same events, and transfers stay in flight.
-  const live: ProjectionMode = {
-    kind: 'live',
+  const live: ProjectorOptions = {
     publish: async (messages) => {
       outboxMessages += messages.length;
     },
