@@ -41,7 +41,9 @@ export function planBatch(
     applied: new Set(state.decided.keys()),
     ...(options.rules ? { rules: options.rules } : {}),
   });
-  const offsets = new Map(batch.items.map((item) => [item.value.eventId, item.offset]));
+  // A request delivered twice is decided at its first offset: that one orders its facts.
+  const offsets = new Map<string, string>();
+  for (const { value, offset } of batch.items) if (!offsets.has(value.eventId)) offsets.set(value.eventId, offset);
   const outbox: OutboxMessage[] = [];
   let rejected = 0;
   let request: string | undefined;
