@@ -1,10 +1,19 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
+import JSZip from 'jszip';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { topicName } from '../../lib/config/topics.js';
+import { ProjectionStore } from '../../lib/projection/store.js';
+import { LUA_SCRIPTS } from '../../lib/redis/lua-scripts.js';
+import { localStackControl } from '../../localstack/stack/control-client.js';
+import { bankEvents } from '../support/bank-events.js';
+import { mskEvent, recordsOf } from '../support/msk-events.js';
+import { testRedis } from '../support/redis.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 type Resource = { Type: string; Properties: Record<string, unknown> };
@@ -132,4 +141,56 @@ describe('the packaged CloudFormation template (npm run package, no AWS account)
     });
     expect(String(mapping?.Properties.EventSourceArn)).toMatch(/^arn:aws:kafka:.*:cluster\//);
   });
+
+  it('ships a projector bundle that carries its Lua scripts and projects a batch against the local stack', async () => {
+    const archive = readdirSync(out).find(
+      (name) => name.startsWith('projectEvents') && name.endsWith('.zip'),
+    );
+    const zip = await JSZip.loadAsync(readFileSync(join(out, archive ?? 'projectEvents.zip')));
+    const unpacked = mkdtempSync(join(tmpdir(), 'banku-projector-'));
+    let bundle = '';
+    for (const [name, file] of Object.entries(zip.files)) {
+      if (file.dir) continue;
+      mkdirSync(dirname(join(unpacked, name)), { recursive: true });
+      writeFileSync(join(unpacked, name), await file.async('nodebuffer'));
+      if (name.endsWith('.mjs')) bundle = join(unpacked, name);
+    }
+    const code = readFileSync(bundle, 'utf8');
+    for (const script of Object.values(LUA_SCRIPTS)) {
+      const line = script.split('\n').find((text) => text.includes('redis.call')) ?? '';
+      expect(code).toContain(line.trim());
+    }
+
+    const topicPrefix = `packaged-${randomUUID()}`;
+    await localStackControl().createTopicSet(topicPrefix);
+    const redis = await testRedis('packaged');
+    try {
+      const events = bankEvents();
+      const account = randomUUID();
+      const batch = mskEvent(
+        recordsOf(topicName('commands', topicPrefix), 0, [events.open(account), events.deposit(account, 42)]),
+      );
+      // The bundle runs in a plain Node process, as Lambda runs it: no TypeScript, no loader, no test runner.
+      const invoke = `const { handler } = await import(process.env.BUNDLE_URL);
+        console.log('COUNTS ' + JSON.stringify(await handler(JSON.parse(process.env.MSK_EVENT))));
+        process.exit(0);`;
+      const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', invoke], {
+        env: {
+          ...process.env,
+          KAFKA_TOPIC_PREFIX: topicPrefix,
+          REDIS_KEY_PREFIX: redis.prefix,
+          BUNDLE_URL: pathToFileURL(bundle).href,
+          MSK_EVENT: JSON.stringify(batch),
+        },
+        timeout: 30_000,
+      });
+      const counts = stdout.split('\n').find((line) => line.startsWith('COUNTS '));
+      expect(JSON.parse(counts?.slice('COUNTS '.length) ?? '{}')).toMatchObject({ records: 2, applied: 2 });
+      const store = new ProjectionStore(redis.redis, redis.prefix);
+      expect(await store.getAccount('main', account)).toMatchObject({ balance: 42 });
+    } finally {
+      await redis.cleanup();
+      rmSync(unpacked, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
