@@ -71,7 +71,7 @@ export function renderReport(results: BenchResults): string {
       `1. Projector — ${config.events} events (${Object.entries(mix)
         .map(([type, n]) => `${n} ${type.replace('Requested', '')}`)
         .join(', ')}), ${config.accounts} accounts, ` +
-        `${config.partitions} partitions side by side; saga credits collected, not fed back`,
+        `${config.partitions} partitions side by side; saga credits not fed back`,
       table([
         [
           'way',
@@ -81,18 +81,25 @@ export function renderReport(results: BenchResults): string {
           'calls',
           '× naive',
           'Redis ms',
+          'cmds/event',
           'CPU ms: projector',
           'endpoint',
           'redis',
         ],
-        ...projector.batched.map((run) => [
-          'batched (handleMskEvent)',
+        ...[
+          ...projector.batched.map((run) => ['batched, facts to the outbox only', run] as const),
+          ...(projector.published
+            ? [['batched, facts published to Kafka', projector.published] as const]
+            : []),
+        ].map(([way, run]) => [
+          way,
           run.batchSize,
           run.eventsPerS,
           run.ms,
           run.invocations,
           naive ? `${(run.eventsPerS / naive).toFixed(1)}×` : undefined,
           sum(run.redis.filter((r) => r.command.startsWith('eval')).map((r) => r.ms)),
+          (sum(run.redis.map((r) => r.calls)) / run.events).toFixed(1),
           run.cpuMs.self,
           run.cpuMs.endpoint,
           run.cpuMs.redis,
@@ -107,6 +114,7 @@ export function renderReport(results: BenchResults): string {
                 projector.naive.roundTrips,
                 '1.0×',
                 sum(projector.naive.redis.map((r) => r.ms)),
+                (sum(projector.naive.redis.map((r) => r.calls)) / projector.naive.events).toFixed(1),
                 projector.naive.cpuMs.self,
                 projector.naive.cpuMs.endpoint,
                 projector.naive.cpuMs.redis,
@@ -114,7 +122,8 @@ export function renderReport(results: BenchResults): string {
             ]
           : []),
       ]),
-      `  calls: invocations (batched) or Redis round trips (naive). Redis ms: server time of the scripts` +
+      `  calls: invocations (batched) or Redis round trips (naive). cmds/event: Redis commands per event, those inside` +
+        ` scripts included (what Upstash bills). Redis ms: server time of the scripts` +
         ` (INFO commandstats). Same balances both ways: ${projector.balancesAgree ?? 'not checked'}.`,
       ...projector.batched.map(
         (run) =>
@@ -315,6 +324,10 @@ export function summaryJson(results: BenchResults): Record<string, unknown> {
   return {
     projector_batched_events_per_s: headline?.eventsPerS,
     projector_batched_events_per_s_by_batch: byBatch,
+    projector_facts_published_events_per_s: projector?.published?.eventsPerS,
+    projector_redis_commands_per_event: headline
+      ? round2(sum(headline.redis.map((r) => r.calls)) / headline.events)
+      : undefined,
     projector_naive_events_per_s: naive,
     projector_speedup: headline && naive ? round2(headline.eventsPerS / naive) : undefined,
     projector_speedup_by_batch: naive

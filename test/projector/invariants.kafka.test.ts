@@ -152,7 +152,6 @@ describe(`projector invariants under a random workload (seed ${SEED})`, () => {
       }
     }
 
-    const watcher = watchLedger();
     // Published in chunks, a few in parallel; one in twenty published twice (a producer retry).
     const chunks: BankEvent[][] = [];
     for (let i = 0; i < requests.length; i += 40) chunks.push(requests.slice(i, i + 40));
@@ -171,9 +170,11 @@ describe(`projector invariants under a random workload (seed ${SEED})`, () => {
     };
     await publishChunk(chunks[0] ?? []);
     await waitFor(
-      async () => (await store.getAccount('main', accounts[0] ?? ''))?.accountId !== undefined,
+      async () =>
+        (await ledgerSnapshot(redis, namespaceRoot(prefix, 'main'), accounts)).accounts === ACCOUNTS,
       'accounts opened',
     );
+    const watcher = watchLedger(accounts);
     for (let chunkIndex = 1; chunkIndex < chunks.length; chunkIndex += 3) {
       await Promise.all(chunks.slice(chunkIndex, chunkIndex + 3).map(publishChunk));
       if (chunkIndex === 25) await redisOutage(1_000);
@@ -297,11 +298,11 @@ describe(`projector invariants under a random workload (seed ${SEED})`, () => {
     expect(injected.publishedTwice).toBeGreaterThan(0);
   }, 240_000);
 
-  function watchLedger() {
+  function watchLedger(accounts: string[]) {
     let running = true;
     const done = (async () => {
       while (running) {
-        snapshots.push(await ledgerSnapshot(redis, namespaceRoot(prefix, 'main')));
+        snapshots.push(await ledgerSnapshot(redis, namespaceRoot(prefix, 'main'), accounts));
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
     })();
