@@ -11,9 +11,9 @@
 --   transactions: [{key, stage, fields}]                 written only over a lower stage (later steps win)
 --   totals: {key, deltas: {field: delta}}
 --   checkpoint: {key, offsetField?, offset?, countField, added}
---   outbox: {key, acknowledged: [field], add: [{field, message}], returnAll}
+--   outbox: {key, acknowledged: [field], add: [{field, message}], returnPending}
 --   deadLetters: {key, letters: [{field, letter}]}
--- Returns {status: 'ok', outbox: [field, message, ...]} or {status: 'conflict', reason}.
+-- Returns {status: 'ok', pending: [outbox field]} or {status: 'conflict', reason}.
 local p = cjson.decode(ARGV[1])
 local function conflict(reason) return cjson.encode({ status = 'conflict', reason = reason }) end
 local function hset(key, fields)
@@ -50,7 +50,7 @@ end
 for _, tx in ipairs(p.transactions) do
   local stage = tonumber(redis.call('HGET', KEYS[tx.key], 'stage') or '-1')
   if tonumber(tx.stage) > stage then
-    redis.call('HSET', KEYS[tx.key], 'stage', tx.stage)
+    tx.fields.stage = tx.stage
     hset(KEYS[tx.key], tx.fields)
   end
 end
@@ -70,12 +70,19 @@ local outbox = KEYS[p.outbox.key]
 for i = 1, #p.outbox.acknowledged, 500 do
   redis.call('HDEL', outbox, unpack(p.outbox.acknowledged, i, math.min(i + 499, #p.outbox.acknowledged)))
 end
-for _, message in ipairs(p.outbox.add) do
-  redis.call('HSET', outbox, message.field, message.message)
+if #p.outbox.add > 0 then
+  local args = {}
+  for _, message in ipairs(p.outbox.add) do
+    args[#args + 1] = message.field
+    args[#args + 1] = message.message
+  end
+  redis.call('HSET', outbox, unpack(args))
 end
 for _, letter in ipairs(p.deadLetters.letters) do
   redis.call('HSETNX', KEYS[p.deadLetters.key], letter.field, letter.letter)
 end
+-- Positions only: the caller holds this batch's messages already and fetches any others (left by a
+-- crash) separately, so the common reply stays small.
 local pending = {}
-if p.outbox.returnAll then pending = redis.call('HGETALL', outbox) end
-return cjson.encode({ status = 'ok', outbox = pending })
+if p.outbox.returnPending then pending = redis.call('HKEYS', outbox) end
+return cjson.encode({ status = 'ok', pending = pending })

@@ -189,7 +189,7 @@ export class ProjectionStore {
         key: keys.add(names.outbox(write.partition)),
         acknowledged: write.acknowledgedOutbox ?? [],
         add: write.outbox.map((message) => ({ field: message.position, message: JSON.stringify(message) })),
-        returnAll: options.returnOutbox,
+        returnPending: options.returnOutbox,
       },
       deadLetters: {
         key: keys.add(deadLettersKey(this.prefix)),
@@ -200,12 +200,23 @@ export class ProjectionStore {
       },
     };
     const reply = parseReply('apply', await this.#applyScript.exec(keys.keys, [JSON.stringify(payload)])) as
-      { status: 'ok'; outbox: string[] | Record<string, never> } | { status: 'conflict'; reason: string };
+      { status: 'ok'; pending: string[] | Record<string, never> } | { status: 'conflict'; reason: string };
     if (reply.status === 'conflict') throw new BatchConflictError(reply.reason);
-    const flat = Array.isArray(reply.outbox) ? reply.outbox : [];
-    const pending: OutboxMessage[] = [];
-    for (let i = 1; i < flat.length; i += 2) pending.push(JSON.parse(flat[i] as string) as OutboxMessage);
-    return pending.sort((a, b) => (a.position < b.position ? -1 : a.position > b.position ? 1 : 0));
+    const positions = (Array.isArray(reply.pending) ? reply.pending : []).sort();
+    const known = new Map(write.outbox.map((message) => [message.position, message]));
+    const missing = positions.filter((position) => !known.has(position));
+    if (missing.length > 0) {
+      // The client is built without automatic deserialisation: HMGET comes back as a plain list.
+      const reply: unknown = await this.#redis.hmget(names.outbox(write.partition), ...missing);
+      missing.forEach((position, i) => {
+        const value: unknown = Array.isArray(reply)
+          ? reply[i]
+          : (reply as Record<string, unknown> | null)?.[position];
+        if (typeof value === 'string') known.set(position, JSON.parse(value) as OutboxMessage);
+        else if (value) known.set(position, value as OutboxMessage);
+      });
+    }
+    return positions.flatMap((position) => known.get(position) ?? []);
   }
 
   /** Whether a namespace holds a projection (anything applied to it). */
