@@ -7,11 +7,14 @@
 --   followPointer, pointer, namespace, defaultNamespace  refuse unless the pointer names this namespace
 --   accounts: [{key, expectedVersion, fields?}]          refuse unless each version is as read; write fields
 --   decisions: [{key, field, expected, value}]           refuse unless each marker is as read; set it
---   history: [{key, score, entry}]
+--   history: [{key, score, entry}]                      entry: index in ARGV of the entry's JSON
 --   transactions: [{key, stage, fields}]                 written only over a lower stage (later steps win)
 --   totals: {key, deltas: {field: delta}}
 --   checkpoint: {key, offsetField?, offset?, countField, added}
 --   outbox: {key, acknowledged: [field], add: [{field, message}], returnPending}
+--                                                        message: index in ARGV of the message's JSON
+-- ARGV[2…]: the history entries and outbox messages, passed as they are rather than inside ARGV[1],
+-- so that Lua never decodes or re-escapes them.
 --   deadLetters: {key, letters: [{field, letter}]}
 -- Returns {status: 'ok', pending: [outbox field]} or {status: 'conflict', reason}.
 local p = cjson.decode(ARGV[1])
@@ -45,7 +48,7 @@ for _, decision in ipairs(p.decisions) do
   redis.call('HSET', KEYS[decision.key], decision.field, decision.value)
 end
 for _, entry in ipairs(p.history) do
-  redis.call('ZADD', KEYS[entry.key], entry.score, entry.entry)
+  redis.call('ZADD', KEYS[entry.key], entry.score, ARGV[entry.entry])
 end
 for _, tx in ipairs(p.transactions) do
   local stage = tonumber(redis.call('HGET', KEYS[tx.key], 'stage') or '-1')
@@ -74,7 +77,7 @@ if #p.outbox.add > 0 then
   local args = {}
   for _, message in ipairs(p.outbox.add) do
     args[#args + 1] = message.field
-    args[#args + 1] = message.message
+    args[#args + 1] = ARGV[message.message]
   end
   redis.call('HSET', outbox, unpack(args))
 end

@@ -142,6 +142,9 @@ export class ProjectionStore {
     const names = projectionKeys(this.prefix, write.namespace);
     const keys = new KeyList();
     const changed = new Map(write.accounts.map((account) => [account.accountId, account]));
+    // Opaque values (JSON the scripts only store) travel as ARGV[2…], referred to by index.
+    const args = [''];
+    const arg = (value: string) => args.push(value);
     const payload = {
       namespace: write.namespace,
       defaultNamespace: DEFAULT_NAMESPACE,
@@ -164,7 +167,7 @@ export class ProjectionStore {
       history: write.history.map(({ accountId, entry }) => ({
         key: keys.add(names.history(accountId)),
         score: String(entry.seq),
-        entry: JSON.stringify(entry),
+        entry: arg(JSON.stringify(entry)),
       })),
       transactions: write.transactions.map((tx) => ({
         key: keys.add(names.transaction(tx.transactionId)),
@@ -188,7 +191,10 @@ export class ProjectionStore {
       outbox: {
         key: keys.add(names.outbox(write.partition)),
         acknowledged: write.acknowledgedOutbox ?? [],
-        add: write.outbox.map((message) => ({ field: message.position, message: JSON.stringify(message) })),
+        add: write.outbox.map((message) => ({
+          field: message.position,
+          message: arg(JSON.stringify(message)),
+        })),
         returnPending: options.returnOutbox,
       },
       deadLetters: {
@@ -199,7 +205,8 @@ export class ProjectionStore {
         })),
       },
     };
-    const reply = parseReply('apply', await this.#applyScript.exec(keys.keys, [JSON.stringify(payload)])) as
+    args[0] = JSON.stringify(payload);
+    const reply = parseReply('apply', await this.#applyScript.exec(keys.keys, args)) as
       { status: 'ok'; pending: string[] | Record<string, never> } | { status: 'conflict'; reason: string };
     if (reply.status === 'conflict') throw new BatchConflictError(reply.reason);
     const positions = (Array.isArray(reply.pending) ? reply.pending : []).sort();
