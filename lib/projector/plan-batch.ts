@@ -4,7 +4,6 @@ import { followUps } from '../domain/saga.js';
 import type { Outcome } from '../domain/types.js';
 import { encodeEvent } from '../events/codec.js';
 import { kafkaHeaders } from '../events/headers.js';
-import { factId } from '../events/ids.js';
 import type { BankEvent } from '../events/types.js';
 import { CURRENT_FACT_SCHEMA_VERSION, encodeFact } from '../facts/codec.js';
 import { projectFacts } from '../projection/project-facts.js';
@@ -86,12 +85,13 @@ export function planBatch(
 }
 
 function factMessage(fact: Outcome, position: string): OutboxMessage {
+  const { factId, value } = encodeFact(fact);
   return {
     position,
-    id: factId(fact.requestEventId, fact.type),
+    id: factId,
     topic: 'facts',
     key: fact.accountId,
-    value: encodeFact(fact),
+    value,
     headers: kafkaHeaders({ type: fact.type, schemaVersion: CURRENT_FACT_SCHEMA_VERSION }),
   };
 }
