@@ -43,7 +43,8 @@ export class CommandAdmissions {
   }): Promise<Admission> {
     const { idempotencyKey, fingerprint, pending } = request;
     const pendingKey = this.pendingKeyName(pending.transactionId);
-    const keys = idempotencyKey === null ? [pendingKey] : [this.idempotencyKeyName(idempotencyKey), pendingKey];
+    const keys =
+      idempotencyKey === null ? [pendingKey] : [this.idempotencyKeyName(idempotencyKey), pendingKey];
     const reply = await this.#script.exec(keys, [
       JSON.stringify({
         claim: idempotencyKey === null ? null : 1,

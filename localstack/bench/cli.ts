@@ -16,7 +16,6 @@ import { type RunningOffline, startOffline } from '../offline/start-offline.js';
 import { resolveRedis } from '../redis/resolve-redis.js';
 import { spawnRedisServer } from '../redis/spawn-redis-server.js';
 import type { RedisServer } from '../redis/types.js';
-import { topicName } from '../../lib/config/topics.js';
 import { measureBundles } from './bundles.js';
 import { measureCommandPath } from './command-path.js';
 import { measureEndToEnd } from './end-to-end.js';
