@@ -19,6 +19,7 @@ module.exports = async ({ options, resolveVariable }) => {
       param: (name) => given.get(name),
       // `, null`: a parameter that does not exist is reported by stageSettings, with the others missing.
       ssm: (path) => resolveVariable(`ssm:${path}, null`),
+      region: await resolveVariable('self:provider.region'),
     });
   } catch (error) {
     // serverless prints the stack of an error thrown here; the message alone says what to do.

@@ -11,6 +11,7 @@
  * `serverless.yml` reads {@link stageSettings} through `stage-settings.cjs`; `npm run topics` and
  * `npm run deploy` use it directly. Nothing else spells a stage's names.
  */
+import { parseClusterArn } from '../kafka/bootstrap-brokers.js';
 import { DEFAULT_KEY_PREFIX } from './defaults.js';
 import { keyPrefix } from './env.js';
 import { ConfigurationError } from './errors.js';
@@ -108,6 +109,8 @@ export interface StageSettings extends StageNames {
   /** Local only; on AWS the functions resolve the brokers from the cluster ARN. */
   readonly kafkaBrokers: string;
   readonly mskClusterArn: string;
+  /** `<cluster name>/<cluster uuid>`: how MSK IAM names the cluster in topic and group ARNs. */
+  readonly mskClusterPath: string;
   readonly subnetIds: readonly string[];
   readonly securityGroupIds: readonly string[];
   readonly upstashRestUrl: string;
@@ -126,6 +129,8 @@ export interface StageParameterSources {
   param(name: string): string | undefined;
   /** An SSM parameter's value (a list for a StringList), or null when there is none. */
   ssm(path: string): Promise<string | readonly string[] | null>;
+  /** The region the stage deploys to: the cluster must be in it. */
+  readonly region?: string;
 }
 
 /**
@@ -224,13 +229,25 @@ export async function stageSettings(
     else values[name] = parameter.list && typeof value === 'string' ? splitList(value) : value;
   }
   if (missing.length > 0) throw new MissingStageParametersError(stage, missing);
+  const clusterArn = String(values.mskClusterArn);
+  const cluster = parseClusterArn(
+    clusterArn,
+    `mskClusterArn (${ssmParameterPath(stage, 'msk-cluster-arn')})`,
+  );
+  if (sources.region !== undefined && cluster.region !== sources.region) {
+    throw new ConfigurationError(
+      `mskClusterArn (${ssmParameterPath(stage, 'msk-cluster-arn')})`,
+      `names a cluster in ${cluster.region}, but stage ${stage} deploys to ${sources.region}: an MSK event source mapping needs both in one region`,
+    );
+  }
   return {
     stage,
     deployable: true,
     ...names,
     topics: topicsOf(names.topicPrefix),
     kafkaBrokers: '',
-    mskClusterArn: String(values.mskClusterArn),
+    mskClusterArn: clusterArn,
+    mskClusterPath: `${cluster.clusterName}/${cluster.clusterUuid}`,
     subnetIds: [values.subnetIds].flat(),
     securityGroupIds: [values.securityGroupIds].flat(),
     upstashRestUrl: String(values.upstashRestUrl),
@@ -254,6 +271,7 @@ function localSettings(env: NodeJS.ProcessEnv): StageSettings {
     metricsNamespace: METRICS_NAMESPACE,
     kafkaBrokers: env.KAFKA_BROKERS?.trim() ?? '',
     mskClusterArn: String(placeholder('mskClusterArn')),
+    mskClusterPath: clusterPathOf(String(placeholder('mskClusterArn'))),
     subnetIds: [placeholder('subnetIds')].flat(),
     securityGroupIds: [placeholder('securityGroupIds')].flat(),
     upstashRestUrl: env.UPSTASH_REDIS_REST_URL?.trim() || String(placeholder('upstashRestUrl')),
@@ -262,6 +280,11 @@ function localSettings(env: NodeJS.ProcessEnv): StageSettings {
     apiKeyValue: env.BANKU_API_KEY || null,
     esbuildWorkFolder: `.esbuild/${env.BANKU_BUILD_ID?.trim() || 'default'}`,
   };
+}
+
+function clusterPathOf(clusterArn: string): string {
+  const { clusterName, clusterUuid } = parseClusterArn(clusterArn);
+  return `${clusterName}/${clusterUuid}`;
 }
 
 function topicsOf(prefix: string): Record<TopicRole, string> {
