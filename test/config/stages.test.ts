@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ConfigurationError } from '../../lib/config/errors.js';
 import {
@@ -139,5 +140,17 @@ describe('the local stage', () => {
     const { sources, asked } = ssmWith(ALL);
     await stageSettings(LOCAL_STAGE, sources, {});
     expect(asked).toEqual([]);
+  });
+});
+
+describe('the deploy guide (README)', () => {
+  it('lists every stage parameter by its SSM name and its --param name', () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    for (const [name, parameter] of Object.entries(STAGE_PARAMETERS)) {
+      expect(readme).toContain(
+        `\`/banku/<stage>/${parameter.ssmName}\` | ${parameter.list ? 'StringList' : 'String'} |`,
+      );
+      expect(readme).toContain(name);
+    }
   });
 });
