@@ -24,7 +24,7 @@ export async function cfnLint(templatePath: string, region = 'us-east-1'): Promi
     ({ stdout } = await promisify(execFile)(
       'cfn-lint',
       ['--format', 'json', '--regions', region, '--', templatePath],
-      { timeout: 120_000, maxBuffer: 16 * 1024 * 1024 },
+      { timeout: 170_000, maxBuffer: 16 * 1024 * 1024 },
     ));
   } catch (error) {
     // cfn-lint exits non-zero when it finds anything; its findings are still on stdout.

@@ -385,7 +385,7 @@ describe(`the packaged template of a deployable stage (${STAGE}), parameters fro
 
     it('finds nothing in the template as packaged', async () => {
       expect(unaccepted(await cfnLint(packaged.templatePath))).toEqual([]);
-    });
+    }, 180_000);
 
     it('finds nothing with the mapping in provisioned mode and a batching window set', async () => {
       // What `params.<stage>.projectorProvisionedPollers` and `projectorBatchingWindowSeconds` give.
@@ -400,7 +400,7 @@ describe(`the packaged template of a deployable stage (${STAGE}), parameters fro
       const path = join(packaged.directory, 'provisioned-mode.json');
       writeFileSync(path, JSON.stringify(variant));
       expect(unaccepted(await cfnLint(path))).toEqual([]);
-    });
+    }, 180_000);
   });
 });
 
