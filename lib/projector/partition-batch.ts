@@ -1,3 +1,4 @@
+import { recordTraceparent } from '../logging/trace-context.js';
 import { decodeRecord } from './decode-record.js';
 import type { MskEvent, MskRecord } from './msk-event.js';
 import type { PartitionBatch } from './plan-batch.js';
@@ -12,16 +13,23 @@ import type { PartitionBatch } from './plan-batch.js';
  * ```
  */
 export function partitionBatch(topicPartition: string, records: readonly MskRecord[]): PartitionBatch {
+  const traceparents = new Map<string, string>();
   const batch: PartitionBatch = {
     topicPartition,
     lastOffset: records[records.length - 1]?.offset ?? '-1',
     events: [],
     deadLetters: [],
+    traceparents,
   };
   for (const record of records) {
     const decoded = decodeRecord(record);
-    if (decoded.ok) batch.events.push(decoded.event);
-    else batch.deadLetters.push(decoded.deadLetter);
+    if (!decoded.ok) {
+      batch.deadLetters.push(decoded.deadLetter);
+      continue;
+    }
+    batch.events.push(decoded.event);
+    const traceparent = recordTraceparent(record.headers);
+    if (traceparent) traceparents.set(decoded.event.eventId, traceparent);
   }
   return batch;
 }

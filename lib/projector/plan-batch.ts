@@ -6,6 +6,7 @@ import type { Account, AccountsState, Outcome } from '../domain/types.js';
 import { encodeEvent } from '../events/codec.js';
 import { kafkaHeaders } from '../events/headers.js';
 import type { BankEvent } from '../events/types.js';
+import { childTraceparent } from '../logging/trace-context.js';
 import type { BatchState, BatchWrite, DeadLetter, HistoryEntry, OutboxMessage } from '../projection/types.js';
 import { historyEntry, transactionRecord } from './outcome-records.js';
 
@@ -24,6 +25,8 @@ export interface PartitionBatch {
   lastOffset: string;
   events: BankEvent[];
   deadLetters: DeadLetter[];
+  /** The W3C traceparent each event's record carried, by event id (see lib/logging/trace-context.ts). */
+  traceparents?: Map<string, string>;
 }
 
 /**
@@ -80,7 +83,7 @@ export function planBatch(
       totals.withdrawn += delta.withdrawn;
       totals.inFlight += delta.inFlight;
       if (options.withOutbox) {
-        for (const followUp of followUps(outcome)) outbox.push(toOutboxMessage(followUp));
+        for (const followUp of followUps(outcome)) outbox.push(toOutboxMessage(followUp, batch.traceparents));
       }
     }
   }
@@ -125,11 +128,13 @@ export function planBatch(
 
 const NO_ACCOUNTS: AccountsState = new Map();
 
-function toOutboxMessage(event: BankEvent): OutboxMessage {
+function toOutboxMessage(event: BankEvent, traceparents: Map<string, string> | undefined): OutboxMessage {
+  // A follow-up continues the trace of the request that caused it.
+  const cause = traceparents?.get(event.metadata.causationId ?? '');
   return {
     eventId: event.eventId,
     key: event.accountId,
     value: encodeEvent(event),
-    headers: kafkaHeaders(event),
+    headers: kafkaHeaders(event, { traceparent: childTraceparent(cause, event.eventId) ?? null }),
   };
 }
