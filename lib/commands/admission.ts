@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from '@upstash/redis';
+import { luaJson } from '../redis/lua-json.js';
 import { LUA_SCRIPTS } from '../redis/lua-scripts.js';
 
 /** How long an Idempotency-Key and a pending marker are remembered. */
@@ -46,7 +47,7 @@ export class CommandAdmissions {
     const keys =
       idempotencyKey === null ? [pendingKey] : [this.idempotencyKeyName(idempotencyKey), pendingKey];
     const reply = await this.#script.exec(keys, [
-      JSON.stringify({
+      luaJson({
         claim: idempotencyKey === null ? null : 1,
         pending: keys.length,
         fingerprint,

@@ -1,4 +1,5 @@
 import type { Redis } from '@upstash/redis';
+import { luaJson } from '../redis/lua-json.js';
 import { LUA_SCRIPTS } from '../redis/lua-scripts.js';
 import { BatchConflictError, UnexpectedReplyError } from './errors.js';
 import {
@@ -104,7 +105,7 @@ export class ProjectionStore {
           field: PROJECTION_FIELDS.decided(requestEventId),
         })),
       };
-      const reply = parseReply('read', await this.#readScript.exec(keys.keys, [JSON.stringify(payload)])) as
+      const reply = parseReply('read', await this.#readScript.exec(keys.keys, [luaJson(payload)])) as
         | {
             status: 'ok';
             accounts: unknown[] | Record<string, never>;
@@ -205,7 +206,7 @@ export class ProjectionStore {
         })),
       },
     };
-    args[0] = JSON.stringify(payload);
+    args[0] = luaJson(payload);
     const reply = parseReply('apply', await this.#applyScript.exec(keys.keys, args)) as
       { status: 'ok'; pending: string[] | Record<string, never> } | { status: 'conflict'; reason: string };
     if (reply.status === 'conflict') throw new BatchConflictError(reply.reason);
@@ -269,7 +270,7 @@ export class ProjectionStore {
       factsPrefix: PROJECTION_FIELDS.factsApplied(0).replace(/0$/, ''),
       commandsPrefix: PROJECTION_FIELDS.commandsOffset(0).replace(/0$/, ''),
     };
-    const reply = await this.#switchScript.exec(keys.keys, [JSON.stringify(payload)]);
+    const reply = await this.#switchScript.exec(keys.keys, [luaJson(payload)]);
     if (reply !== 'switched' && reply !== 'moved' && reply !== 'behind')
       throw new UnexpectedReplyError('switch', reply);
     return reply;

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import { LOCAL_STAGE } from '../../lib/config/stages.js';
 import { forEachLine } from '../support/output-lines.js';
 import { freePort } from './free-port.js';
 
@@ -51,7 +52,7 @@ export async function startOffline(options: OfflineOptions): Promise<RunningOffl
   const lambdaPort = options.lambdaPort ?? (await freePort());
   const apiKey = options.apiKey ?? randomBytes(20).toString('hex');
   const buildId = `${httpPort}-${process.pid}`;
-  const child = spawn(process.execPath, [SERVERLESS_BIN, 'offline', 'start', '--stage', 'dev'], {
+  const child = spawn(process.execPath, [SERVERLESS_BIN, 'offline', 'start', '--stage', LOCAL_STAGE], {
     cwd: PROJECT_ROOT,
     env: {
       ...process.env,
