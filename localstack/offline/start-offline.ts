@@ -34,7 +34,15 @@ export interface RunningOffline {
   readonly apiKey: string;
   readonly lambdaPort: number;
   readonly pid: number;
+  /** Settles when the process exits, whatever the reason (its own failure, a signal, `stop()`). */
+  readonly exited: Promise<OfflineExit>;
   stop(): Promise<void>;
+}
+
+/** How a serverless-offline process ended. */
+export interface OfflineExit {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
 }
 
 /**
@@ -77,6 +85,9 @@ export async function startOffline(options: OfflineOptions): Promise<RunningOffl
   );
   const pid = child.pid;
   if (pid === undefined) throw new Error('serverless offline did not start (no pid)');
+  const exited = new Promise<OfflineExit>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
 
   const pending = [/Server ready/, ...(options.readyWhen ?? [])];
   const output: string[] = [];
@@ -124,7 +135,7 @@ export async function startOffline(options: OfflineOptions): Promise<RunningOffl
   } finally {
     clearTimeout(timer);
   }
-  return { url: `http://127.0.0.1:${httpPort}`, apiKey, lambdaPort, pid, stop };
+  return { url: `http://127.0.0.1:${httpPort}`, apiKey, lambdaPort, pid, exited, stop };
 }
 
 /** SIGTERM, then SIGKILL if the process has not exited within the grace period. */
