@@ -5,6 +5,7 @@ import { createEvent } from '../../lib/events/create-event.js';
 import { kafkaHeaders } from '../../lib/events/headers.js';
 import { localKafkaClientSettings } from '../kafka/client-settings.js';
 import { localStackControl } from '../stack/control-client.js';
+import { type CommandSplit, commandSplit, SPLIT_PROBE } from './command-split.js';
 import { call, type ServiceUrl } from './http.js';
 import { atConcurrency, type LatencySummary, summarise } from './stats.js';
 
@@ -24,6 +25,8 @@ export interface CommandPathResult {
   options: CommandPathOptions;
   /** POST /accounts/{id}/deposits through serverless-offline (admission in Redis + publish, acks all). */
   http: Series;
+  /** Where the HTTP series' time went, when serverless-offline runs with the split probe. */
+  split?: CommandSplit;
   /** A bare idempotent kafkajs producer per lane (as each warm Lambda container has one), acks -1. */
   kafkaPerLane: Series;
   /** One bare idempotent kafkajs producer shared by all lanes, acks -1. */
@@ -44,24 +47,32 @@ export async function measureCommandPath(
   service: ServiceUrl,
   env: { KAFKA_BROKERS: string; LOCAL_STACK_CONTROL_URL: string },
   options: CommandPathOptions,
+  /** Reads (and resets) the split probe's timelines, if serverless-offline runs with it. */
+  readSplitProbe?: () => Promise<string>,
 ): Promise<CommandPathResult> {
   const accounts = Array.from({ length: 200 }, () => randomUUID());
-  const deposit = (index: number) =>
-    call(
+  const clientMs = new Map<string, number>();
+  const deposit = async (index: number, id = String(index)) => {
+    const begun = performance.now();
+    await call(
       service,
       'POST',
       `/accounts/${accounts[index % accounts.length]}/deposits`,
       { amount: 100 + (index % 900) },
       202,
+      { [SPLIT_PROBE.header]: id },
     );
+    clientMs.set(id, performance.now() - begun);
+  };
   await atConcurrency(options.concurrency, options.concurrency * options.warmupPerLane, (_, i) =>
-    deposit(i).then(() => undefined),
+    deposit(i, `warm-up-${i}`),
   );
+  await readSplitProbe?.();
+  clientMs.clear();
   const started = performance.now();
-  const http = await atConcurrency(options.concurrency, options.requests, (_, i) =>
-    deposit(i).then(() => undefined),
-  );
+  const http = await atConcurrency(options.concurrency, options.requests, (_, i) => deposit(i));
   const httpSeries = series(http, performance.now() - started);
+  const split = readSplitProbe ? commandSplit(await readSplitProbe(), clientMs) : undefined;
 
   const topic = `bench-produce-${randomUUID().slice(0, 8)}`;
   await localStackControl(env.LOCAL_STACK_CONTROL_URL).createTopic(topic, 3);
@@ -112,7 +123,13 @@ export async function measureCommandPath(
       );
       return series(latencies, performance.now() - begun);
     };
-    return { options, http: httpSeries, kafkaPerLane: await perLane(), kafkaShared: await shared() };
+    return {
+      options,
+      http: httpSeries,
+      ...(split ? { split } : {}),
+      kafkaPerLane: await perLane(),
+      kafkaShared: await shared(),
+    };
   } finally {
     await Promise.all(producers.map((producer) => producer.disconnect().catch(() => undefined)));
   }

@@ -18,10 +18,11 @@ export async function call<T>(
   path: string,
   body: unknown,
   expected: number,
+  headers: Record<string, string> = {},
 ): Promise<T> {
   const response = await fetch(`${service.url}${path}`, {
     method,
-    headers: { 'x-api-key': service.apiKey, 'content-type': 'application/json' },
+    headers: { 'x-api-key': service.apiKey, 'content-type': 'application/json', ...headers },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   const text = await response.text();
