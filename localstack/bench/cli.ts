@@ -19,6 +19,7 @@ import type { RedisServer } from '../redis/types.js';
 import { topicName } from '../../lib/config/topics.js';
 import { measureBundles } from './bundles.js';
 import { measureCommandPath } from './command-path.js';
+import { childPids } from './cpu.js';
 import { SPLIT_PROBE } from './command-split.js';
 import { measureEndToEnd } from './end-to-end.js';
 import type { HandlerPhaseResult } from './handler-phase.js';
@@ -97,7 +98,8 @@ try {
       startOffline({
         env: { ...stack.env, REDIS_KEY_PREFIX: prefix, OFFLINE_MSK_ENABLED: 'false' },
         onOutput: onOfflineOutput,
-        nodeArgs: [...SPLIT_PROBE.nodeArgs],
+        // In-process, the functions run in serverless-offline's process: its profile is theirs too.
+        nodeArgs: [...SPLIT_PROBE.nodeArgs, ...profileFlags('offline')],
       }),
     );
     started.add('serverless offline', offline);
@@ -113,6 +115,12 @@ try {
           concurrency: options.concurrency,
           requests: options.requests,
           warmupPerLane: options.warmupPerLane,
+          pids: {
+            'serverless-offline': current.pid,
+            'stack (Upstash endpoint)': stack.pid,
+            broker: childPids(stack.pid)[0],
+            redis: redis.pid,
+          },
         },
         () => readSplitProbe(current.pid),
       ),

@@ -6,6 +6,7 @@ import { kafkaHeaders } from '../../lib/events/headers.js';
 import { localKafkaClientSettings } from '../kafka/client-settings.js';
 import { localStackControl } from '../stack/control-client.js';
 import { type CommandSplit, commandSplit, SPLIT_PROBE } from './command-split.js';
+import { cpuMeter } from './cpu.js';
 import { call, type ServiceUrl } from './http.js';
 import { atConcurrency, type LatencySummary, summarise } from './stats.js';
 
@@ -15,6 +16,8 @@ export interface CommandPathOptions {
   requests: number;
   /** Requests per lane discarded first (every serverless-offline worker warm, every producer connected). */
   warmupPerLane: number;
+  /** Processes whose CPU time the HTTP series is charged with, by name (this process is `self`). */
+  pids: Record<string, number | undefined>;
 }
 
 /** One measured series: latencies and the throughput it reached. */
@@ -27,6 +30,8 @@ export interface CommandPathResult {
   http: Series;
   /** Where the HTTP series' time went, when serverless-offline runs with the split probe. */
   split?: CommandSplit;
+  /** CPU ms per request of the HTTP series, by process (`self`: the bench's client). */
+  cpuMsPerRequest: Record<string, number>;
   /** A bare idempotent kafkajs producer per lane (as each warm Lambda container has one), acks -1. */
   kafkaPerLane: Series;
   /** One bare idempotent kafkajs producer shared by all lanes, acks -1. */
@@ -69,9 +74,13 @@ export async function measureCommandPath(
   );
   await readSplitProbe?.();
   clientMs.clear();
+  const meter = cpuMeter(options.pids);
   const started = performance.now();
   const http = await atConcurrency(options.concurrency, options.requests, (_, i) => deposit(i));
   const httpSeries = series(http, performance.now() - started);
+  const cpuMsPerRequest = Object.fromEntries(
+    Object.entries(meter.stop()).map(([name, ms]) => [name, Math.round((ms / options.requests) * 100) / 100]),
+  );
   const split = readSplitProbe ? commandSplit(await readSplitProbe(), clientMs) : undefined;
 
   const topic = `bench-produce-${randomUUID().slice(0, 8)}`;
@@ -127,6 +136,7 @@ export async function measureCommandPath(
       options,
       http: httpSeries,
       ...(split ? { split } : {}),
+      cpuMsPerRequest,
       kafkaPerLane: await perLane(),
       kafkaShared: await shared(),
     };

@@ -222,6 +222,11 @@ export function renderReport(results: BenchResults): string {
       ...(results.handler
         ? [`  the handler used ${results.handler.cpuMsPerRequest} ms of CPU per request`]
         : []),
+      `  CPU per request of the HTTP row, by process: ${Object.entries(command.cpuMsPerRequest)
+        .map(([name, ms]) => `${name === 'self' ? 'bench client' : name} ${ms} ms`)
+        .join(', ')} (total ${
+        Math.round(Object.values(command.cpuMsPerRequest).reduce((a, b) => a + b, 0) * 100) / 100
+      } ms, for ${results.machine.cpus} CPUs)`,
     );
     const split = command.split;
     if (split && split.requests > 0) {
@@ -391,6 +396,7 @@ export function summaryJson(results: BenchResults): Record<string, unknown> {
     handler_direct_p50_ms: results.handler?.latency.p50,
     handler_direct_p99_ms: results.handler?.latency.p99,
     handler_cpu_ms_per_request: results.handler?.cpuMsPerRequest,
+    http_command_cpu_ms_per_request: command?.cpuMsPerRequest,
     http_command_split_p50_ms: command?.split?.requests
       ? Object.fromEntries(command.split.stages.map(({ stage, latency }) => [stage, latency.p50]))
       : undefined,
