@@ -1,6 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { ServiceUrl } from './http.js';
+import { call, send, type ServiceUrl } from './http.js';
 import { atConcurrency, type LatencySummary, summarise } from './stats.js';
 
 /** Shape of the load phase. */
@@ -17,7 +16,7 @@ export interface LoadOptions {
 export interface LoadLevel {
   inFlight: number;
   requests: number;
-  /** Answers by HTTP status; `error` counts requests that got no answer (connection refused or reset). */
+  /** Answers by HTTP status; `error <code>` counts requests that got no answer (refused, reset). */
   statuses: Record<string, number>;
   latency: LatencySummary;
   perS: number;
@@ -48,30 +47,23 @@ export async function measureLoad(
   pid: number,
   options: LoadOptions,
 ): Promise<LoadResult> {
-  const post = async (path: string, body: unknown): Promise<string> => {
-    try {
-      const response = await fetch(`${service.url}${path}`, {
-        method: 'POST',
-        headers: { 'x-api-key': service.apiKey, 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-      });
-      await response.arrayBuffer();
-      return String(response.status);
-    } catch {
-      return 'error';
-    }
-  };
+  const post = (path: string, body: unknown): Promise<string> =>
+    send(service, 'POST', path, body).then(
+      ({ status }) => String(status),
+      (error: NodeJS.ErrnoException) => `error ${error.code ?? error.message}`,
+    );
   // One at a time, so that the first level meets the service as a developer's first burst would: one
   // warm execution environment per function.
   const accounts: string[] = [];
   for (let i = 0; i < options.accounts; i += 1) {
-    const response = await fetch(`${service.url}/accounts`, {
-      method: 'POST',
-      headers: { 'x-api-key': service.apiKey, 'content-type': 'application/json' },
-      body: JSON.stringify({ name: `Load ${i}` }),
-    });
-    const { accountId } = (await response.json()) as { accountId?: string };
-    accounts.push(accountId ?? randomUUID());
+    const { accountId } = await call<{ accountId: string }>(
+      service,
+      'POST',
+      '/accounts',
+      { name: `Load ${i}` },
+      202,
+    );
+    accounts.push(accountId);
   }
   const command = (index: number) => {
     const from = accounts[index % accounts.length] as string;
