@@ -257,6 +257,7 @@ async function projectorPhase(stack: StackProcess, redis: RedisServer): Promise<
     spawnTsx('projector phase', 'localstack/bench/projector-phase.ts', {
       env: { ...process.env, ...stack.env, ...profileEnv() },
       args: [JSON.stringify(config)],
+      ...(options.projectorNode ? { node: options.projectorNode } : {}),
       onLine: () => {
         logLines += 1;
       },

@@ -30,7 +30,7 @@ export async function projectNaively(
 ): Promise<number> {
   let roundTrips = 0;
   for (const event of events) {
-    const key = `${prefix}:acct:${event.accountId}`;
+    const key = naiveAccountKey(prefix, event.accountId);
     const before = toAccount(event.accountId, await redis.hgetall(key));
     roundTrips += 1;
     let state: ReadonlyMap<string, Account> = new Map(before ? [[before.accountId, before]] : []);
@@ -49,6 +49,18 @@ export async function projectNaively(
     }
   }
   return roundTrips;
+}
+
+/**
+ * Where the baseline keeps an account: a hash of its own, under its own prefix.
+ *
+ * @example
+ * ```ts
+ * await direct.hget(naiveAccountKey('bench:naive', accountId), 'balance');
+ * ```
+ */
+export function naiveAccountKey(prefix: string, accountId: string): string {
+  return `${prefix}:acct:${accountId}`;
 }
 
 /** HGETALL without automatic deserialisation answers a flat array (or null / an object). */
