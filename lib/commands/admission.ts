@@ -1,7 +1,5 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from '@upstash/redis';
-import { luaJson } from '../redis/lua-json.js';
-import { LUA_SCRIPTS } from '../redis/lua-scripts.js';
 
 /** How long an Idempotency-Key and a pending marker are remembered. */
 export const ADMISSION_TTL_SECONDS = 7 * 24 * 60 * 60;
@@ -17,9 +15,32 @@ export interface PendingTransaction {
 /** `new`: first time; `replay`: the same request again with its key; `conflict`: the key was used for another request. */
 export type Admission = 'new' | 'replay' | 'conflict';
 
+/** What an Idempotency-Key's claim holds: enough to tell a retry from another request. */
+interface IdempotencyRecord {
+  fingerprint: string;
+  transactionId: string;
+}
+
 /**
  * The write side's only Redis state: Idempotency-Key claims and pending markers. Both live outside the
  * projection namespaces — they are facts about requests, not about the log — and expire.
+ *
+ * Admission is a few plain commands in order, not a script: Upstash bills a script's call on top of
+ * every command it runs, so a script could never admit a keyed command in fewer than three. Billed
+ * commands per admission:
+ *
+ * | request | commands |
+ * | --- | --- |
+ * | without a key | 1: the pending marker (`SET NX EX`) |
+ * | with a key, first time | 2: claim the key (`SET NX EX`), the pending marker |
+ * | with a key, retried | 3: the claim is refused, read it (`GET`), the pending marker |
+ * | with a key used for another request | 2: the claim is refused, read it; nothing is written |
+ *
+ * Nothing needs the steps to be atomic. The pending marker is written after the claim and before the
+ * caller publishes, so a 202 always finds it. If the claim is written and the marker is not (Redis
+ * failed in between), the command answered 503 without publishing; its retry with the same key is a
+ * replay, which writes the marker and publishes. A later step (such as marking a transaction whose
+ * publish could not be confirmed) is one more plain write on the marker.
  *
  * @example
  * ```ts
@@ -28,14 +49,10 @@ export type Admission = 'new' | 'replay' | 'conflict';
  * ```
  */
 export class CommandAdmissions {
-  readonly #script;
-
   constructor(
     readonly redis: Redis,
     readonly prefix: string,
-  ) {
-    this.#script = redis.createScript<string>(LUA_SCRIPTS.admitCommand);
-  }
+  ) {}
 
   async admit(request: {
     idempotencyKey: string | null;
@@ -43,23 +60,20 @@ export class CommandAdmissions {
     pending: PendingTransaction;
   }): Promise<Admission> {
     const { idempotencyKey, fingerprint, pending } = request;
-    const pendingKey = this.pendingKeyName(pending.transactionId);
-    const keys =
-      idempotencyKey === null ? [pendingKey] : [this.idempotencyKeyName(idempotencyKey), pendingKey];
-    const reply = await this.#script.exec(keys, [
-      luaJson({
-        claim: idempotencyKey === null ? null : 1,
-        pending: keys.length,
-        fingerprint,
-        record: JSON.stringify({ fingerprint, transactionId: pending.transactionId }),
-        pendingValue: JSON.stringify(pending),
-        ttl: ADMISSION_TTL_SECONDS,
-      }),
-    ]);
-    if (reply !== 'new' && reply !== 'replay' && reply !== 'conflict') {
-      throw new Error(`unexpected reply from the command admission script: ${JSON.stringify(reply)}`);
-    }
-    return reply;
+    const outcome =
+      idempotencyKey === null
+        ? 'new'
+        : await this.#claim(this.idempotencyKeyName(idempotencyKey), {
+            fingerprint,
+            transactionId: pending.transactionId,
+          });
+    if (outcome === 'conflict') return outcome;
+    // NX: a retry leaves the first attempt's marker as it was.
+    await this.redis.set(this.pendingKeyName(pending.transactionId), JSON.stringify(pending), {
+      nx: true,
+      ex: ADMISSION_TTL_SECONDS,
+    });
+    return outcome;
   }
 
   /** The pending marker of a transaction, if a command admitted it and it has not expired. */
@@ -75,5 +89,23 @@ export class CommandAdmissions {
 
   pendingKeyName(transactionId: string): string {
     return `${this.prefix}:pending:${transactionId}`;
+  }
+
+  /** Claims the key for this request, or says whose it already is. */
+  async #claim(key: string, record: IdempotencyRecord): Promise<Admission> {
+    // A claim that expires between the refused SET and the GET is free again: claim once more.
+    for (let attempt = 0; attempt < 2; attempt += 1) {
+      const claimed = await this.redis.set(key, JSON.stringify(record), {
+        nx: true,
+        ex: ADMISSION_TTL_SECONDS,
+      });
+      if (claimed !== null) return 'new';
+      const existing = await this.redis.get<string>(key);
+      if (existing !== null) {
+        const holder = JSON.parse(String(existing)) as IdempotencyRecord;
+        return holder.fingerprint === record.fingerprint ? 'replay' : 'conflict';
+      }
+    }
+    throw new Error('the Idempotency-Key claim expired twice while it was being read; retry the request');
   }
 }
