@@ -55,6 +55,8 @@ export interface ScriptTime {
   script: string;
   calls: number;
   meanMs: number;
+  /** Less swayed than the mean by a busy machine descheduling Redis in the middle of a call. */
+  medianMs: number;
   p99Ms: number;
   maxMs: number;
 }
@@ -102,6 +104,7 @@ export async function scriptTimes(redis: IORedis, scripts: Record<string, string
       script,
       calls: sorted.length,
       meanMs: round(sorted.reduce((sum, value) => sum + value, 0) / sorted.length),
+      medianMs: round(sorted[Math.floor(sorted.length / 2)] ?? 0),
       p99Ms: round(sorted[Math.min(sorted.length - 1, Math.ceil(sorted.length * 0.99) - 1)] ?? 0),
       maxMs: round(sorted[sorted.length - 1] ?? 0),
     };

@@ -137,7 +137,7 @@ export function renderReport(results: BenchResults): string {
           `${run.partitionMs.inProcess} ms; ${run.outboxMessages} outbox messages published` +
           (run.scripts?.length
             ? `; Lua per call: ${run.scripts
-                .map((s) => `${s.script} ${s.calls}× mean ${s.meanMs} p99 ${s.p99Ms} max ${s.maxMs} ms`)
+                .map((s) => `${s.script} ${s.calls}× mean ${s.meanMs} median ${s.medianMs} p99 ${s.p99Ms} max ${s.maxMs} ms`)
                 .join(', ')}`
             : ''),
       ),
@@ -554,6 +554,14 @@ function upstashReport(projector: ProjectorPhaseResult): string[] {
     ]),
     `  the projector ran on Node ${projector.node}; ` +
       'bytes: MEMORY USAGE of every key the run left, divided by its events (accounts included).',
+    ...projector.batched.map(
+      (run) =>
+        `  batch ${run.batchSize}, commands per event: ` +
+        Object.entries(run.upstash.byCommand)
+          .sort(([, a], [, b]) => b - a)
+          .map(([command, calls]) => `${command} ${round2(calls / run.events)}`)
+          .join(', '),
+    ),
   ];
   const operations = projector.operations;
   if (operations) {
