@@ -263,7 +263,7 @@ async function projectorPhase(stack: StackProcess, redis: RedisServer): Promise<
       },
     }),
   );
-  const line = await child.waitFor(/^BENCH_RESULT /, 200_000);
+  const line = await child.waitFor(/^BENCH_RESULT /, 600_000);
   await child.exited;
   await started.stopOne(child);
   log(`projector phase printed ${logLines - 1} log lines (the projector's own, one per invocation)`);
