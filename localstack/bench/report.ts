@@ -137,7 +137,10 @@ export function renderReport(results: BenchResults): string {
           `${run.partitionMs.inProcess} ms; ${run.outboxMessages} outbox messages published` +
           (run.scripts?.length
             ? `; Lua per call: ${run.scripts
-                .map((s) => `${s.script} ${s.calls}× mean ${s.meanMs} median ${s.medianMs} p99 ${s.p99Ms} max ${s.maxMs} ms`)
+                .map(
+                  (s) =>
+                    `${s.script} ${s.calls}× mean ${s.meanMs} median ${s.medianMs} p99 ${s.p99Ms} max ${s.maxMs} ms`,
+                )
                 .join(', ')}`
             : ''),
       ),
