@@ -104,7 +104,7 @@ export function renderReport(results: BenchResults): string {
           run.invocations,
           naive ? `${(run.eventsPerS / naive).toFixed(1)}×` : undefined,
           sum(run.redis.filter((r) => r.command.startsWith('eval')).map((r) => r.ms)),
-          (sum(run.redis.map((r) => r.calls)) / run.events).toFixed(1),
+          perEvent(run).commands,
           run.cpuMs.self,
           run.cpuMs.endpoint,
           run.cpuMs.redis,
@@ -119,7 +119,7 @@ export function renderReport(results: BenchResults): string {
                 projector.naive.roundTrips,
                 '1.0×',
                 sum(projector.naive.redis.map((r) => r.ms)),
-                (sum(projector.naive.redis.map((r) => r.calls)) / projector.naive.events).toFixed(1),
+                perEvent(projector.naive).commands,
                 projector.naive.cpuMs.self,
                 projector.naive.cpuMs.endpoint,
                 projector.naive.cpuMs.redis,
@@ -394,9 +394,7 @@ export function summaryJson(results: BenchResults): Record<string, unknown> {
     projector_batched_events_per_s: headline?.eventsPerS,
     projector_batched_events_per_s_by_batch: byBatch,
     projector_facts_published_events_per_s: projector?.published?.eventsPerS,
-    projector_redis_commands_per_event: headline
-      ? round2(sum(headline.redis.map((r) => r.calls)) / headline.events)
-      : undefined,
+    projector_redis_commands_per_event: headline ? perEvent(headline).commands : undefined,
     projector_naive_events_per_s: naive,
     projector_speedup: headline && naive ? round2(headline.eventsPerS / naive) : undefined,
     projector_speedup_by_batch: naive
