@@ -3,21 +3,25 @@
  * address. Every key of a projection is under `<prefix>:ns:<namespace>:`, so a rebuild can fill a fresh
  * namespace and switch readers to it by changing one pointer key.
  *
- * | key | type | holds |
- * | --- | --- | --- |
- * | `<prefix>:projection:current` | string | the namespace readers and the projector use (default `main`) |
- * | `<prefix>:dead-letters` | hash | records no projection could use, by `topic:partition:offset` |
- * | `<ns>:acct:<accountId>` | hash | name, currency, balance, version, openedAt, updatedAt |
- * | `<ns>:hist:<accountId>` | sorted set | history entries (JSON), scored by the account's version |
- * | `<ns>:tx:<transactionId>` | hash | type, status, reason, stage, accountId, amount, counterparty, at; and `req:<eventId>` per decided request (the dedupe, see below) |
- * | `<ns>:totals` | hash | deposited, withdrawn, inFlight, balances: the conservation ledger |
- * | `<ns>:outbox:<partition>` | hash | facts and saga requests a partition decided but has not yet published, by position |
- * | `<ns>:checkpoint` | hash | `commands:<partition>` last request offset decided; `facts:<partition>` facts applied |
+ * | key | type | holds | grows |
+ * | --- | --- | --- | --- |
+ * | `<prefix>:projection:current` | string | the namespace readers and the projector use (default `main`) | fixed |
+ * | `<prefix>:dead-letters` | hash | records no projection could use, by `topic:partition:offset` | one field per bad record; a person empties it |
+ * | `<ns>:acct:<accountId>` | hash | name, currency, balance, version, openedAt, updatedAt | fixed |
+ * | `<ns>:hist:<accountId>` | sorted set | history entries (JSON), scored by the account's version | one member per fact on the account |
+ * | `<ns>:tx:<transactionId>` | hash | type, status, reason, stage, accountId, amount, counterparty, at | fixed (the latest stage's) |
+ * | `<ns>:req:<eventId>` | string | the fact types a request was decided as: the dedupe | fixed; one key per request |
+ * | `<ns>:totals` | hash | deposited, withdrawn, inFlight, balances: the conservation ledger | fixed |
+ * | `<ns>:outbox:<partition>` | hash | facts and saga requests a partition decided but has not yet published, by position | emptied by the partition's next write |
+ * | `<ns>:checkpoint` | hash | `commands:<partition>` last request offset decided; `facts:<partition>` facts applied | one field pair per partition |
  *
- * Deduplication lives in the transaction it belongs to: field `req:<eventId>` of `tx:<transactionId>`
- * names the fact types the request was decided as. It is written from the facts alone (so a rebuild
- * writes it too), and it grows with the transactions, never as one global key: a transaction has at
- * most three requests (a transfer's debit, credit and refund).
+ * No single key grows with the log. Every key is either fixed in size or belongs to one account, one
+ * transaction or one request. The number of keys grows with the log, as the log does. An account's
+ * history grows with that account's own activity (about 150 bytes per fact). The dedupe is one small
+ * key per request (`req:<eventId>`), not one set of every id, so that one batch checks all its
+ * requests with one `EXISTS` and records them with one `MSET`. It is kept for the life of the
+ * namespace, because a duplicate may come at any time: a client retry with an Idempotency-Key, or an
+ * outbox republished after a crash. A rebuild writes every key again from the facts.
  *
  * @example
  * ```ts
@@ -33,6 +37,7 @@ export function projectionKeys(prefix: string, namespace: string) {
     account: (accountId: string) => `${ns}:acct:${accountId}`,
     history: (accountId: string) => `${ns}:hist:${accountId}`,
     transaction: (transactionId: string) => `${ns}:tx:${transactionId}`,
+    request: (requestEventId: string) => `${ns}:req:${requestEventId}`,
     totals: `${ns}:totals`,
     outbox: (partition: number) => `${ns}:outbox:${partition}`,
     checkpoint: `${ns}:checkpoint`,
@@ -47,12 +52,10 @@ export type ProjectionKeys = ReturnType<typeof projectionKeys>;
  *
  * @example
  * ```ts
- * PROJECTION_FIELDS.decided(request.eventId); // 'req:5b1f…'
+ * PROJECTION_FIELDS.factsApplied(2); // 'facts:2'
  * ```
  */
 export const PROJECTION_FIELDS = {
-  /** In `tx:<transactionId>`: the fact types a request was decided as, comma-separated. */
-  decided: (requestEventId: string) => `req:${requestEventId}`,
   /** In `checkpoint`: the offset of the last request a commands partition decided. */
   commandsOffset: (partition: number) => `commands:${partition}`,
   /** In `checkpoint`: how many facts of a partition the namespace holds. */

@@ -67,9 +67,6 @@ export function planBatch(
     outbox.push(factMessage(fact, position(), cause));
     for (const followUp of followUps(fact)) outbox.push(requestMessage(followUp, position(), cause));
   }
-  const expectedVersions = new Map<string, number>();
-  for (const { accountId } of requests)
-    expectedVersions.set(accountId, state.accounts.get(accountId)?.version ?? 0);
 
   return {
     write: {
@@ -77,7 +74,8 @@ export function planBatch(
       namespace: state.namespace,
       followPointer: true,
       partition: batch.partition,
-      expectedVersions,
+      expectedFacts: state.partitionFacts,
+      transactionsInOrder: true,
       commandsOffset: batch.lastOffset,
       outbox,
       deadLetters: batch.deadLetters,

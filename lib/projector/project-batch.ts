@@ -49,31 +49,34 @@ export async function projectPartitionBatch(
 ): Promise<BatchCounts> {
   const acknowledged = (options.acknowledged ??= new Map<number, string[]>());
   const accounts = [...new Set(batch.items.map((item) => item.value.accountId))];
-  const requests = batch.items.map(({ value }) => ({
-    transactionId: value.data.transactionId,
-    requestEventId: value.eventId,
-  }));
+  const requests = batch.items.map(({ value }) => value.eventId);
   const cache = (options.cache ??= new AccountCache());
   for (let attempt = 0; ; attempt += 1) {
     // First try what this process already knows; after any refusal, read what Redis holds.
-    let state = attempt === 0 ? cache.lookup(accounts) : undefined;
+    let state = attempt === 0 ? cache.lookup(batch.partition, accounts) : undefined;
+    // After a read, the outbox may hold what an earlier invocation wrote and did not get to publish
+    // (a crash, another container): the write returns it all. Otherwise this container published
+    // everything it wrote before, and the outbox holds this batch's messages only.
+    const fresh = state === undefined;
     if (!state) {
       state = await store.readBatchState({
         namespace: cache.namespace ?? DEFAULT_NAMESPACE,
         followPointer: true,
+        partition: batch.partition,
         accounts,
         requests,
       });
-      cache.rememberRead(state, accounts);
+      cache.rememberRead(state, batch.partition, accounts);
     }
     const { write, counts } = planBatch(batch, state, options.rules ? { rules: options.rules } : {});
     try {
-      const outbox = await store.applyBatch(
+      const leftOver = await store.applyBatch(
         { ...write, acknowledgedOutbox: acknowledged.get(batch.partition) ?? [] },
-        { returnOutbox: true },
+        { returnOutbox: fresh },
       );
       acknowledged.delete(batch.partition);
-      cache.rememberWrite(write.namespace, write.accounts);
+      cache.rememberWrite(write);
+      const outbox = fresh ? leftOver : write.outbox;
       if (outbox.length > 0) {
         await options.publish(outbox);
         acknowledged.set(

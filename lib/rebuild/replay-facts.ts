@@ -27,23 +27,21 @@ export async function replayFacts(
 ): Promise<number> {
   const facts = batch.items.map((item) => item.value);
   const accounts = [...new Set(facts.map((fact) => fact.accountId))];
-  const requests = [
-    ...new Map(
-      facts.map((fact) => [
-        fact.requestEventId,
-        { transactionId: fact.transactionId, requestEventId: fact.requestEventId },
-      ]),
-    ).values(),
-  ];
+  const requests = [...new Set(facts.map((fact) => fact.requestEventId))];
   for (let attempt = 0; ; attempt += 1) {
-    const state = await store.readBatchState({ namespace, followPointer: false, accounts, requests });
+    const state = await store.readBatchState({
+      namespace,
+      followPointer: false,
+      partition: batch.partition,
+      accounts,
+      requests,
+    });
     const applied = new Set(
       [...state.decided].flatMap(([requestEventId, types]) =>
         types.map((type) => factId(requestEventId, type)),
       ),
     );
     const { steps } = evolveBatch(facts, state.accounts, { applied });
-    const expectedVersions = new Map(accounts.map((id) => [id, state.accounts.get(id)?.version ?? 0]));
     try {
       await store.applyBatch(
         {
@@ -51,7 +49,8 @@ export async function replayFacts(
           namespace,
           followPointer: false,
           partition: batch.partition,
-          expectedVersions,
+          expectedFacts: state.partitionFacts,
+          transactionsInOrder: false,
           outbox: [],
           deadLetters: batch.deadLetters,
         },

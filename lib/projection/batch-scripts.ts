@@ -1,0 +1,311 @@
+import { ScriptArgs } from '../redis/script-args.js';
+import { UnexpectedReplyError } from './errors.js';
+import {
+  currentNamespaceKey,
+  DEFAULT_NAMESPACE,
+  deadLettersKey,
+  PROJECTION_FIELDS,
+  projectionKeys,
+} from './keys.js';
+import type { BatchState, BatchWrite, StoredAccount, StoredTransaction } from './types.js';
+
+/** The fields of an account hash, in the order the read script returns them. */
+const ACCOUNT_FIELDS = ['name', 'currency', 'balance', 'version', 'openedAt', 'updatedAt'] as const;
+
+/** What {@link readBatchArgs} asks for. */
+export interface BatchStateRequest {
+  namespace: string;
+  followPointer: boolean;
+  /** The partition whose batch it is: its fact count is what the write will check. */
+  partition: number;
+  accounts: readonly string[];
+  /** Event ids of the batch's requests: which were decided already. */
+  requests: readonly string[];
+}
+
+/**
+ * The `read-batch-state.lua` call for a batch: its keys and arguments.
+ *
+ * @example
+ * ```ts
+ * const { keys, argv } = readBatchArgs('banku', { namespace: 'main', followPointer: true, partition: 0, accounts, requests });
+ * ```
+ */
+export function readBatchArgs(
+  prefix: string,
+  request: BatchStateRequest,
+): { keys: string[]; argv: string[] } {
+  const names = projectionKeys(prefix, request.namespace);
+  const args = new ScriptArgs();
+  const plan = {
+    namespace: request.namespace,
+    defaultNamespace: DEFAULT_NAMESPACE,
+    followPointer: request.followPointer,
+    pointer: args.key(currentNamespaceKey(prefix)),
+    checkpoint: args.key(names.checkpoint),
+    factsField: PROJECTION_FIELDS.factsApplied(request.partition),
+    accounts: request.accounts.map((id) => args.key(names.account(id))),
+    accountFields: ACCOUNT_FIELDS,
+    requests: request.requests.map((id) => args.key(names.request(id))),
+  };
+  return { keys: args.keys, argv: args.argv(plan) };
+}
+
+/**
+ * The read script's answer as a {@link BatchState}, or the namespace the pointer moved to.
+ *
+ * @example
+ * ```ts
+ * const state = parseReadReply(request, await script.exec(keys, argv));
+ * ```
+ */
+export function parseReadReply(request: BatchStateRequest, reply: unknown): BatchState | { moved: string } {
+  const parsed = parseJsonReply('read', reply) as
+    | { status: 'ok'; facts: string; accounts: unknown[] | object; decided: unknown[] | object }
+    | { status: 'moved'; namespace: string };
+  if (parsed.status === 'moved') return { moved: parsed.namespace };
+  const accounts = new Map<string, StoredAccount>();
+  const found = Array.isArray(parsed.accounts) ? parsed.accounts : [];
+  request.accounts.forEach((id, i) => {
+    const values = found[i];
+    if (!Array.isArray(values) || typeof values[0] !== 'string') return;
+    const fields: Record<string, unknown> = {};
+    ACCOUNT_FIELDS.forEach((field, j) => {
+      fields[field] = values[j];
+    });
+    accounts.set(id, toAccount(id, fields));
+  });
+  const decided = new Map<string, string[]>();
+  const markers = Array.isArray(parsed.decided) ? parsed.decided : [];
+  request.requests.forEach((id, i) => {
+    const marker = markers[i];
+    if (typeof marker === 'string' && marker !== '') decided.set(id, marker.split(','));
+  });
+  return { namespace: request.namespace, accounts, decided, partitionFacts: Number(parsed.facts) };
+}
+
+/**
+ * The `apply-batch.lua` call that writes a batch: its keys and arguments. One command per key the
+ * batch touches (Upstash bills each): one HSET per account, one ZADD per account's history, one HSET
+ * per transaction, one MSET for every request's dedupe marker after one EXISTS for all of them, and a
+ * few per batch for the partition's checkpoint, the totals and the outbox.
+ *
+ * @example
+ * ```ts
+ * const { keys, argv } = applyBatchArgs('banku', write, { returnOutbox: true });
+ * ```
+ */
+export function applyBatchArgs(
+  prefix: string,
+  write: BatchWrite,
+  options: { returnOutbox: boolean },
+): { keys: string[]; argv: string[] } {
+  const names = projectionKeys(prefix, write.namespace);
+  const args = new ScriptArgs();
+  const pointer = args.key(currentNamespaceKey(prefix));
+  const checkpoint = {
+    key: args.key(names.checkpoint),
+    factsField: PROJECTION_FIELDS.factsApplied(write.partition),
+    expectedFacts: String(write.expectedFacts),
+    ...(write.commandsOffset === undefined
+      ? {}
+      : { offsetField: PROJECTION_FIELDS.commandsOffset(write.partition), offset: write.commandsOffset }),
+  };
+
+  const undecided: number[] = [];
+  const redecided: { key: number; expected: string }[] = [];
+  const markerKeys: number[] = [];
+  const markerValues: string[] = [];
+  for (const decision of write.decisions) {
+    const key = args.key(names.request(decision.requestEventId));
+    if (decision.before.length === 0) undecided.push(key);
+    else redecided.push({ key, expected: decision.before.join(',') });
+    markerKeys.push(key);
+    markerValues.push(decision.after.join(','));
+  }
+  const markers = { keys: markerKeys, ...args.values(markerValues) };
+
+  const hashes: { key: number; from: number; to: number }[] = [];
+  for (const account of write.accounts) {
+    hashes.push({ key: args.key(names.account(account.accountId)), ...args.values(accountFields(account)) });
+  }
+  const staged: { key: number; stage: string; from: number; to: number }[] = [];
+  for (const tx of latestPerTransaction(write.transactions)) {
+    const key = args.key(names.transaction(tx.transactionId));
+    const fields = args.values(transactionFields(tx));
+    if (write.transactionsInOrder) hashes.push({ key, ...fields });
+    else staged.push({ key, stage: String(tx.stage), ...fields });
+  }
+
+  const sortedSets: { key: number; from: number; to: number }[] = [];
+  const entries = new Map<string, string[]>();
+  for (const { accountId, entry } of write.history) {
+    let members = entries.get(accountId);
+    if (!members) entries.set(accountId, (members = []));
+    members.push(String(entry.seq), JSON.stringify(entry));
+  }
+  for (const [accountId, members] of entries) {
+    sortedSets.push({ key: args.key(names.history(accountId)), ...args.values(members) });
+  }
+
+  const outboxAdd: string[] = [];
+  for (const message of write.outbox) outboxAdd.push(message.position, JSON.stringify(message));
+  const deadLetters: string[] = [];
+  for (const letter of write.deadLetters) {
+    deadLetters.push(`${letter.topic}:${letter.partition}:${letter.offset}`, JSON.stringify(letter));
+  }
+  const plan = {
+    namespace: write.namespace,
+    defaultNamespace: DEFAULT_NAMESPACE,
+    followPointer: write.followPointer,
+    pointer,
+    checkpoint,
+    added: String(write.factsApplied),
+    undecided,
+    redecided,
+    markers,
+    hashes,
+    staged,
+    sortedSets,
+    totals: {
+      key: args.key(names.totals),
+      deltas: {
+        deposited: String(write.totals.deposited),
+        withdrawn: String(write.totals.withdrawn),
+        inFlight: String(write.totals.inFlight),
+        balances: String(write.totals.balances),
+      },
+    },
+    outbox: {
+      key: args.key(names.outbox(write.partition)),
+      acknowledged: args.values(write.acknowledgedOutbox ?? []),
+      add: args.values(outboxAdd),
+      returnPending: options.returnOutbox,
+    },
+    deadLetters: { key: args.key(deadLettersKey(prefix)), ...args.values(deadLetters) },
+  };
+  return { keys: args.keys, argv: args.argv(plan) };
+}
+
+/**
+ * The apply script's answer: written, with the positions of the partition's outbox still to publish
+ * (when asked for), or refused and why.
+ *
+ * @example
+ * ```ts
+ * const outcome = parseApplyReply(await script.exec(keys, argv));
+ * ```
+ */
+export function parseApplyReply(reply: unknown): { pending: string[] } | { conflict: string } {
+  const parsed = parseJsonReply('apply', reply) as
+    | { status: 'ok'; pending: string[] | object }
+    | { status: 'conflict'; reason: string };
+  if (parsed.status === 'conflict') return { conflict: parsed.reason };
+  return { pending: (Array.isArray(parsed.pending) ? (parsed.pending as string[]) : []).sort() };
+}
+
+/**
+ * An account hash's fields as the projection stores them.
+ *
+ * @example
+ * ```ts
+ * const account = toAccount(accountId, await redis.hgetall(key));
+ * ```
+ */
+export function toAccount(accountId: string, fields: Record<string, unknown>): StoredAccount {
+  return {
+    accountId,
+    name: String(fields.name),
+    currency: String(fields.currency),
+    balance: Number(fields.balance),
+    version: Number(fields.version),
+    openedAt: String(fields.openedAt),
+    updatedAt: String(fields.updatedAt),
+  };
+}
+
+/**
+ * A transaction hash's fields as the projection stores them.
+ *
+ * @example
+ * ```ts
+ * const transaction = toTransaction(transactionId, await redis.hgetall(key));
+ * ```
+ */
+export function toTransaction(transactionId: string, fields: Record<string, unknown>): StoredTransaction {
+  const text = (name: string) => {
+    const value = fields[name];
+    return value === undefined || value === null || value === '' ? undefined : String(value);
+  };
+  const transaction: StoredTransaction = {
+    transactionId,
+    type: String(fields.type) as StoredTransaction['type'],
+    status: String(fields.status) as StoredTransaction['status'],
+    stage: Number(fields.stage),
+    accountId: String(fields.accountId),
+    at: String(fields.at),
+  };
+  const reason = text('reason');
+  const amount = text('amount');
+  const counterparty = text('counterparty');
+  if (reason) transaction.reason = reason;
+  if (amount) transaction.amount = Number(amount);
+  if (counterparty) transaction.counterparty = counterparty;
+  return transaction;
+}
+
+function accountFields(account: StoredAccount): string[] {
+  return [
+    'name',
+    account.name,
+    'currency',
+    account.currency,
+    'balance',
+    String(account.balance),
+    'version',
+    String(account.version),
+    'openedAt',
+    account.openedAt,
+    'updatedAt',
+    account.updatedAt,
+  ];
+}
+
+function transactionFields(tx: StoredTransaction): string[] {
+  return [
+    'type',
+    tx.type,
+    'status',
+    tx.status,
+    'stage',
+    String(tx.stage),
+    'accountId',
+    tx.accountId,
+    'at',
+    tx.at,
+    'reason',
+    tx.reason ?? '',
+    'amount',
+    tx.amount === undefined ? '' : String(tx.amount),
+    'counterparty',
+    tx.counterparty ?? '',
+  ];
+}
+
+/**
+ * One record per transaction: the highest stage's, where a batch holds several steps of one
+ * transaction (as `transaction-status.ts` says, the higher stage wins).
+ */
+function latestPerTransaction(transactions: readonly StoredTransaction[]): StoredTransaction[] {
+  const latest = new Map<string, StoredTransaction>();
+  for (const tx of transactions) {
+    const known = latest.get(tx.transactionId);
+    if (!known || tx.stage > known.stage) latest.set(tx.transactionId, tx);
+  }
+  return [...latest.values()];
+}
+
+function parseJsonReply(script: string, reply: unknown): unknown {
+  if (typeof reply !== 'string') throw new UnexpectedReplyError(script, reply);
+  return JSON.parse(reply);
+}
