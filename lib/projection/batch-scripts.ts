@@ -198,8 +198,7 @@ export function applyBatchArgs(
  */
 export function parseApplyReply(reply: unknown): { pending: string[] } | { conflict: string } {
   const parsed = parseJsonReply('apply', reply) as
-    | { status: 'ok'; pending: string[] | object }
-    | { status: 'conflict'; reason: string };
+    { status: 'ok'; pending: string[] | object } | { status: 'conflict'; reason: string };
   if (parsed.status === 'conflict') return { conflict: parsed.reason };
   return { pending: (Array.isArray(parsed.pending) ? (parsed.pending as string[]) : []).sort() };
 }
