@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from '@upstash/redis';
+import { luaJson } from '../redis/lua-json.js';
 import { ADMIT_COMMAND_LUA } from './admission-script.js';
 
 /** How long an Idempotency-Key and a pending marker are remembered. */
@@ -45,7 +46,7 @@ export class CommandAdmissions {
     const reply = await this.#script.exec(
       [],
       [
-        JSON.stringify({
+        luaJson({
           idempotencyKey: idempotencyKey === null ? null : this.idempotencyKeyName(idempotencyKey),
           fingerprint,
           record: JSON.stringify({ fingerprint, transactionId: pending.transactionId }),

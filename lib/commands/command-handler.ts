@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { keyPrefix, serviceTopic } from '../config/env.js';
 import { httpHandler } from '../http/handler.js';
-import { publish } from '../kafka/producer.js';
+import { DEFAULT_PUBLISH_TIMEOUT_MS, publish } from '../kafka/producer.js';
 import { redisClient } from '../redis/client.js';
 import { CommandAdmissions } from './admission.js';
 import type { CommandRoute } from './command-routes.js';
@@ -21,6 +21,7 @@ export const lambdaCommandDependencies: CommandDependencies = {
   publish: async (message) => {
     await publish([message]);
   },
+  publishTimeoutMs: DEFAULT_PUBLISH_TIMEOUT_MS,
   get topic() {
     return serviceTopic();
   },
@@ -39,7 +40,5 @@ export function commandHandler<Schema extends z.ZodType>(
   route: CommandRoute<Schema>,
   dependencies: CommandDependencies = lambdaCommandDependencies,
 ) {
-  return httpHandler(route.name, (event, { correlationId }) =>
-    handleCommand(route, event, dependencies, correlationId),
-  );
+  return httpHandler(route.name, (event, context) => handleCommand(route, event, dependencies, context));
 }

@@ -46,3 +46,28 @@ export function readHeader(headers: APIGatewayProxyEvent['headers'] | null | und
   }
   return undefined;
 }
+
+/**
+ * Every value a request carried for one header, whatever its case. API Gateway keeps repeated headers
+ * only in `multiValueHeaders` (its `headers` holds the last one); without that map, `headers` is used.
+ *
+ * @example
+ * ```ts
+ * if (readHeaderValues(event, 'Idempotency-Key').length > 1) refuse('send Idempotency-Key once');
+ * ```
+ */
+export function readHeaderValues(
+  event: Pick<APIGatewayProxyEvent, 'headers'> & Partial<Pick<APIGatewayProxyEvent, 'multiValueHeaders'>>,
+  name: string,
+): string[] {
+  const wanted = name.toLowerCase();
+  if (event.multiValueHeaders) {
+    const values: string[] = [];
+    for (const [key, list] of Object.entries(event.multiValueHeaders)) {
+      if (key.toLowerCase() === wanted && list) values.push(...list);
+    }
+    if (values.length > 0) return values;
+  }
+  const single = readHeader(event.headers, name);
+  return single === undefined ? [] : [single];
+}

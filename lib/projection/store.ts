@@ -1,4 +1,5 @@
 import type { Redis } from '@upstash/redis';
+import { luaJson } from '../redis/lua-json.js';
 import { BatchConflictError, UnexpectedReplyError } from './errors.js';
 import { currentNamespaceKey, DEFAULT_NAMESPACE, projectionKeys } from './keys.js';
 import { APPLY_BATCH_LUA, READ_BATCH_STATE_LUA } from './scripts.js';
@@ -48,7 +49,7 @@ export class ProjectionStore {
     const reply = await this.#readScript.exec(
       [],
       [
-        JSON.stringify({
+        luaJson({
           prefix: this.prefix,
           defaultNamespace: DEFAULT_NAMESPACE,
           namespace: request.namespace ?? null,
@@ -108,7 +109,7 @@ export class ProjectionStore {
       acknowledgedOutbox: write.acknowledgedOutbox ?? [],
       checkpoints: [...write.checkpoints],
     };
-    const reply = parseReply('apply', await this.#applyScript.exec([], [JSON.stringify(payload)])) as
+    const reply = parseReply('apply', await this.#applyScript.exec([], [luaJson(payload)])) as
       { status: 'ok'; outbox: string[] | Record<string, never> } | { status: 'conflict'; reason: string };
     if (reply.status === 'conflict') throw new BatchConflictError(reply.reason);
     const flat = Array.isArray(reply.outbox) ? reply.outbox : [];
