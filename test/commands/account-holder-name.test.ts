@@ -72,7 +72,9 @@ describe('an account holder name at the door', () => {
         }
         const name = result.data;
         expect(name).toBe(name.normalize('NFC'));
-        expect(name).not.toMatch(/\p{Cc}|\p{Cs}|\p{Bidi_Control}|\p{Noncharacter_Code_Point}|[\u2028\u2029]/u);
+        expect(name).not.toMatch(
+          /\p{Cc}|\p{Cs}|\p{Bidi_Control}|\p{Noncharacter_Code_Point}|[\u2028\u2029]/u,
+        );
         expect(name.trim()).toBe(name);
         expect(name.length).toBeGreaterThanOrEqual(1);
         expect(name.length).toBeLessThanOrEqual(100);
