@@ -11,8 +11,11 @@ import { ValidationFailedError } from './errors.js';
  * ```
  */
 export function readJsonObjectBody(event: Pick<APIGatewayProxyEvent, 'body' | 'isBase64Encoded'>) {
-  const raw =
-    event.isBase64Encoded && event.body ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+  // API Gateway always passes a string or null; serverless-offline passes a JSON body that parses to a
+  // falsy value (`0`, `false`) as that value.
+  const body: unknown = event.body;
+  const text = typeof body === 'string' || body == null ? body : JSON.stringify(body);
+  const raw = event.isBase64Encoded && text ? Buffer.from(text, 'base64').toString('utf8') : text;
   if (raw == null || raw.trim() === '') {
     throw new ValidationFailedError([{ path: 'body', message: 'a JSON object body is required' }]);
   }
