@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from '@upstash/redis';
 import { LUA_SCRIPTS } from '../redis/lua-scripts.js';
+import { luaJson } from '../redis/lua-json.js';
 
 /** How long an Idempotency-Key and a pending marker are remembered. */
 export const ADMISSION_TTL_SECONDS = 7 * 24 * 60 * 60;
@@ -43,9 +44,10 @@ export class CommandAdmissions {
   }): Promise<Admission> {
     const { idempotencyKey, fingerprint, pending } = request;
     const pendingKey = this.pendingKeyName(pending.transactionId);
-    const keys = idempotencyKey === null ? [pendingKey] : [this.idempotencyKeyName(idempotencyKey), pendingKey];
+    const keys =
+      idempotencyKey === null ? [pendingKey] : [this.idempotencyKeyName(idempotencyKey), pendingKey];
     const reply = await this.#script.exec(keys, [
-      JSON.stringify({
+      luaJson({
         claim: idempotencyKey === null ? null : 1,
         pending: keys.length,
         fingerprint,

@@ -1,20 +1,25 @@
 import { randomUUID } from 'node:crypto';
-import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { logger, setCorrelationId } from '../logging/logger.js';
+import { RedisUnavailableError } from '../redis/errors.js';
+import { answerDeadline } from './deadline.js';
 import { HttpError } from './errors.js';
 import { readHeader } from './request-body.js';
+import { redisUnavailable } from './unavailable.js';
 import { jsonResponse } from './responses.js';
 
 /** What every HTTP handler body receives besides the event. */
 export interface RequestContext {
   /** `x-correlation-id` when the caller sent one, else API Gateway's request id. */
   correlationId: string;
+  /** When the request must be answered by (epoch ms), see `answerDeadline`; undefined outside Lambda. */
+  answerBy: number | undefined;
 }
 
 /**
  * Wraps a route's logic as an API Gateway proxy handler: sets the correlation id on the logs, answers
- * an {@link HttpError} with its own status and body, and anything else with a 500 that leaks nothing.
- * Bodies are never logged.
+ * an {@link HttpError} with its own status and body, a Redis that did not answer with 503
+ * `redis_unavailable`, and anything else with a 500 that leaks nothing. Bodies are never logged.
  *
  * @example
  * ```ts
@@ -25,7 +30,8 @@ export function httpHandler(
   route: string,
   handle: (event: APIGatewayProxyEvent, context: RequestContext) => Promise<APIGatewayProxyResult>,
 ) {
-  return async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
+  return async (event: APIGatewayProxyEvent, lambdaContext?: Context): Promise<APIGatewayProxyResult> => {
+    const answerBy = answerDeadline(lambdaContext);
     const correlationId =
       readHeader(event.headers, 'x-correlation-id')?.slice(0, 255) ||
       event.requestContext?.requestId ||
@@ -33,10 +39,14 @@ export function httpHandler(
     setCorrelationId(correlationId);
     const started = performance.now();
     try {
-      const response = await handle(event, { correlationId });
+      const response = await handle(event, { correlationId, answerBy });
       logger.info('request handled', { route, status: response.statusCode, ms: elapsed(started) });
       return withCorrelationId(response, correlationId);
     } catch (error) {
+      if (error instanceof RedisUnavailableError) {
+        logger.warn('request refused', { route, status: 503, ms: elapsed(started), error });
+        return withCorrelationId(redisUnavailable().toResponse(), correlationId);
+      }
       if (error instanceof HttpError) {
         const level = error.statusCode >= 500 ? 'warn' : 'info';
         logger[level]('request refused', { route, status: error.statusCode, error: error.body.error });

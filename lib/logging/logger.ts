@@ -21,8 +21,9 @@ export const SERVICE_NAME = 'banku';
  */
 export const REDACTED = '[redacted]';
 
-// Keys whose values are credentials or whole payloads, compared without case, `-` or `_`. Matched on
-// the key alone so a secret is dropped wherever it is nested (headers, SDK errors, kafkajs log extras).
+// Keys whose values are credentials, personal data or whole payloads, compared without case, `-` or
+// `_`. Matched on the key alone so a value is dropped wherever it is nested (headers, SDK errors,
+// kafkajs log extras, an event or account logged whole). Log ids instead: accountId, transactionId.
 const SENSITIVE_KEYS = new Set([
   'authorization',
   'proxyauthorization',
@@ -46,10 +47,15 @@ const SENSITIVE_KEYS = new Set([
   'sasl',
   'body',
   'rawbody',
+  // Personal data, and what a client may have built from it. (`name` cannot be listed: errors have one.)
+  'balance',
+  'balanceafter',
+  'idempotencykey',
 ]);
 
 /**
- * JSON replacer that blanks credentials and request/response bodies, whatever object they sit in.
+ * JSON replacer that blanks credentials, balances, Idempotency-Keys and request/response bodies,
+ * whatever object they sit in.
  * Installed on every logger this module makes; exported for loggers built elsewhere.
  *
  * @example

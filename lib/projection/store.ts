@@ -1,5 +1,6 @@
 import type { Redis } from '@upstash/redis';
 import { LUA_SCRIPTS } from '../redis/lua-scripts.js';
+import { luaJson } from '../redis/lua-json.js';
 import { BatchConflictError, UnexpectedReplyError } from './errors.js';
 import {
   currentNamespaceKey,
@@ -104,7 +105,7 @@ export class ProjectionStore {
           field: PROJECTION_FIELDS.decided(requestEventId),
         })),
       };
-      const reply = parseReply('read', await this.#readScript.exec(keys.keys, [JSON.stringify(payload)])) as
+      const reply = parseReply('read', await this.#readScript.exec(keys.keys, [luaJson(payload)])) as
         | {
             status: 'ok';
             accounts: unknown[] | Record<string, never>;
@@ -199,7 +200,7 @@ export class ProjectionStore {
         })),
       },
     };
-    const reply = parseReply('apply', await this.#applyScript.exec(keys.keys, [JSON.stringify(payload)])) as
+    const reply = parseReply('apply', await this.#applyScript.exec(keys.keys, [luaJson(payload)])) as
       { status: 'ok'; outbox: string[] | Record<string, never> } | { status: 'conflict'; reason: string };
     if (reply.status === 'conflict') throw new BatchConflictError(reply.reason);
     const flat = Array.isArray(reply.outbox) ? reply.outbox : [];
@@ -251,7 +252,7 @@ export class ProjectionStore {
       factsPrefix: PROJECTION_FIELDS.factsApplied(0).replace(/0$/, ''),
       commandsPrefix: PROJECTION_FIELDS.commandsOffset(0).replace(/0$/, ''),
     };
-    const reply = await this.#switchScript.exec(keys.keys, [JSON.stringify(payload)]);
+    const reply = await this.#switchScript.exec(keys.keys, [luaJson(payload)]);
     if (reply !== 'switched' && reply !== 'moved' && reply !== 'behind')
       throw new UnexpectedReplyError('switch', reply);
     return reply;
