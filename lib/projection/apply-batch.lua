@@ -10,10 +10,11 @@
 --   history: [{key, score, entry}]
 --   transactions: [{key, stage, fields}]                 written only over a lower stage (later steps win)
 --   totals: {key, deltas: {field: delta}}
---   checkpoint: {key, offsetField?, offset?, countField, added}
+--   checkpoint: {key, offsetField?, offset?, follows?, countField, added}
+--                                                        refuse unless the offset reached `follows`
 --   outbox: {key, acknowledged: [field], add: [{field, message}], returnAll}
---   deadLetters: {key, letters: [{field, letter}]}
--- Returns {status: 'ok', outbox: [field, message, ...]} or {status: 'conflict', reason}.
+-- Returns {status: 'ok', outbox: [field, message, ...]}, {status: 'conflict', reason}, or
+-- {status: 'lost', checkpoint} when the partition's checkpoint is missing or behind `follows`.
 local p = cjson.decode(ARGV[1])
 local function conflict(reason) return cjson.encode({ status = 'conflict', reason = reason }) end
 local function hset(key, fields)
@@ -25,6 +26,13 @@ local function hset(key, fields)
   if #args > 0 then redis.call('HSET', key, unpack(args)) end
 end
 
+-- First: a projection that lost state must not be decided against, whatever else holds.
+if p.checkpoint.follows then
+  local reached = redis.call('HGET', KEYS[p.checkpoint.key], p.checkpoint.offsetField)
+  if (not reached and p.checkpoint.follows ~= '-1') or (reached and tonumber(reached) < tonumber(p.checkpoint.follows)) then
+    return cjson.encode({ status = 'lost', checkpoint = reached or cjson.null })
+  end
+end
 if p.followPointer then
   local current = redis.call('GET', KEYS[p.pointer]) or p.defaultNamespace
   if current ~= p.namespace then return conflict('namespace_switched') end
@@ -72,9 +80,6 @@ for i = 1, #p.outbox.acknowledged, 500 do
 end
 for _, message in ipairs(p.outbox.add) do
   redis.call('HSET', outbox, message.field, message.message)
-end
-for _, letter in ipairs(p.deadLetters.letters) do
-  redis.call('HSETNX', KEYS[p.deadLetters.key], letter.field, letter.letter)
 end
 local pending = {}
 if p.outbox.returnAll then pending = redis.call('HGETALL', outbox) end

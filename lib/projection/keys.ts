@@ -6,7 +6,6 @@
  * | key | type | holds |
  * | --- | --- | --- |
  * | `<prefix>:projection:current` | string | the namespace readers and the projector use (default `main`) |
- * | `<prefix>:dead-letters` | hash | records no projection could use, by `topic:partition:offset` |
  * | `<ns>:acct:<accountId>` | hash | name, currency, balance, version, openedAt, updatedAt |
  * | `<ns>:hist:<accountId>` | sorted set | history entries (JSON), scored by the account's version |
  * | `<ns>:tx:<transactionId>` | hash | type, status, reason, stage, accountId, amount, counterparty, at; and `req:<eventId>` per decided request (the dedupe, see below) |
@@ -72,19 +71,6 @@ export const DEFAULT_NAMESPACE = 'main';
  */
 export function currentNamespaceKey(prefix: string): string {
   return `${prefix}:projection:current`;
-}
-
-/**
- * Records the projector could not use (undecodable requests or facts), whatever the namespace: they
- * belong to the topics, not to one projection of them.
- *
- * @example
- * ```ts
- * await redis.hgetall(deadLettersKey('banku'));
- * ```
- */
-export function deadLettersKey(prefix: string): string {
-  return `${prefix}:dead-letters`;
 }
 
 /**

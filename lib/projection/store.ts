@@ -1,18 +1,16 @@
 import type { Redis } from '@upstash/redis';
 import { LUA_SCRIPTS } from '../redis/lua-scripts.js';
 import { luaJson } from '../redis/lua-json.js';
-import { BatchConflictError, UnexpectedReplyError } from './errors.js';
+import { BatchConflictError, ProjectionStateLostError, UnexpectedReplyError } from './errors.js';
 import {
   currentNamespaceKey,
   DEFAULT_NAMESPACE,
-  deadLettersKey,
   PROJECTION_FIELDS,
   projectionKeys,
 } from './keys.js';
 import type {
   BatchState,
   BatchWrite,
-  DeadLetter,
   HistoryEntry,
   OutboxMessage,
   StoredAccount,
@@ -182,7 +180,11 @@ export class ProjectionStore {
         key: keys.add(names.checkpoint),
         ...(write.commandsOffset === undefined
           ? {}
-          : { offsetField: PROJECTION_FIELDS.commandsOffset(write.partition), offset: write.commandsOffset }),
+          : {
+              offsetField: PROJECTION_FIELDS.commandsOffset(write.partition),
+              offset: write.commandsOffset,
+              ...(write.commandsFollows === undefined ? {} : { follows: write.commandsFollows }),
+            }),
         countField: PROJECTION_FIELDS.factsApplied(write.partition),
         added: String(write.factsApplied),
       },
@@ -192,17 +194,14 @@ export class ProjectionStore {
         add: write.outbox.map((message) => ({ field: message.position, message: JSON.stringify(message) })),
         returnAll: options.returnOutbox,
       },
-      deadLetters: {
-        key: keys.add(deadLettersKey(this.prefix)),
-        letters: write.deadLetters.map((letter) => ({
-          field: `${letter.topic}:${letter.partition}:${letter.offset}`,
-          letter: JSON.stringify(letter),
-        })),
-      },
     };
     const reply = parseReply('apply', await this.#applyScript.exec(keys.keys, [luaJson(payload)])) as
-      { status: 'ok'; outbox: string[] | Record<string, never> } | { status: 'conflict'; reason: string };
+      | { status: 'ok'; outbox: string[] | Record<string, never> }
+      | { status: 'conflict'; reason: string }
+      | { status: 'lost'; checkpoint: string | null };
     if (reply.status === 'conflict') throw new BatchConflictError(reply.reason);
+    if (reply.status === 'lost')
+      throw new ProjectionStateLostError(write.partition, write.commandsFollows ?? '-1', reply.checkpoint);
     const flat = Array.isArray(reply.outbox) ? reply.outbox : [];
     const pending: OutboxMessage[] = [];
     for (let i = 1; i < flat.length; i += 2) pending.push(JSON.parse(flat[i] as string) as OutboxMessage);
@@ -256,12 +255,6 @@ export class ProjectionStore {
     if (reply !== 'switched' && reply !== 'moved' && reply !== 'behind')
       throw new UnexpectedReplyError('switch', reply);
     return reply;
-  }
-
-  /** Every record no projection could use. */
-  async deadLetters(): Promise<DeadLetter[]> {
-    const fields = (await this.#hash(deadLettersKey(this.prefix))) ?? {};
-    return Object.values(fields).map((json) => JSON.parse(json) as DeadLetter);
   }
 
   /** One account, or undefined. */

@@ -10,9 +10,11 @@ import type { MskEvent, MskRecord } from './msk-event.js';
 export interface PartitionBatch<T> {
   topicPartition: string;
   partition: number;
+  /** Offsets of the batch's first and last records (`-1` for an empty batch). */
+  firstOffset: string;
   lastOffset: string;
-  /** The decoded messages with their records' offsets. */
-  items: { value: T; offset: string }[];
+  /** The decoded messages with their records (whose offsets order them). */
+  items: { value: T; offset: string; record: MskRecord }[];
   deadLetters: DeadLetter[];
 }
 
@@ -46,13 +48,14 @@ export function partitionBatch<T extends { readonly accountId: string }>(
   const batch: PartitionBatch<T> = {
     topicPartition,
     partition: records[0]?.partition ?? partition,
+    firstOffset: records[0]?.offset ?? '-1',
     lastOffset: records[records.length - 1]?.offset ?? '-1',
     items: [],
     deadLetters: [],
   };
   for (const record of records) {
     const decoded = decodeRecord(record, decode);
-    if (decoded.ok) batch.items.push({ value: decoded.value, offset: record.offset });
+    if (decoded.ok) batch.items.push({ value: decoded.value, offset: record.offset, record });
     else batch.deadLetters.push(decoded.deadLetter);
   }
   return batch;
