@@ -2,12 +2,7 @@ import type { Redis } from '@upstash/redis';
 import { LUA_SCRIPTS } from '../redis/lua-scripts.js';
 import { luaJson } from '../redis/lua-json.js';
 import { BatchConflictError, ProjectionStateLostError, UnexpectedReplyError } from './errors.js';
-import {
-  currentNamespaceKey,
-  DEFAULT_NAMESPACE,
-  PROJECTION_FIELDS,
-  projectionKeys,
-} from './keys.js';
+import { currentNamespaceKey, DEFAULT_NAMESPACE, PROJECTION_FIELDS, projectionKeys } from './keys.js';
 import type {
   BatchState,
   BatchWrite,
@@ -206,6 +201,34 @@ export class ProjectionStore {
     const pending: OutboxMessage[] = [];
     for (let i = 1; i < flat.length; i += 2) pending.push(JSON.parse(flat[i] as string) as OutboxMessage);
     return pending.sort((a, b) => (a.position < b.position ? -1 : a.position > b.position ? 1 : 0));
+  }
+
+  /**
+   * After a partition's facts were restored: sets its commands checkpoint to the offset the consumer
+   * committed (it only moves forward), so the live projector decides again.
+   */
+  async restoreCheckpoint(request: {
+    namespace: string;
+    partition: number;
+    commandsOffset: string;
+  }): Promise<void> {
+    await this.applyBatch(
+      {
+        namespace: request.namespace,
+        followPointer: true,
+        partition: request.partition,
+        expectedVersions: new Map(),
+        decisions: [],
+        accounts: [],
+        history: [],
+        transactions: [],
+        totals: { deposited: 0, withdrawn: 0, inFlight: 0, balances: 0 },
+        factsApplied: 0,
+        commandsOffset: request.commandsOffset,
+        outbox: [],
+      },
+      { returnOutbox: false },
+    );
   }
 
   /** Whether a namespace holds a projection (anything applied to it). */

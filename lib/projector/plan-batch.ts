@@ -43,7 +43,8 @@ export function planBatch(
   });
   // A request delivered twice is decided at its first offset: that one orders its facts.
   const offsets = new Map<string, string>();
-  for (const { value, offset } of batch.items) if (!offsets.has(value.eventId)) offsets.set(value.eventId, offset);
+  for (const { value, offset } of batch.items)
+    if (!offsets.has(value.eventId)) offsets.set(value.eventId, offset);
   const outbox: OutboxMessage[] = [];
   let rejected = 0;
   let request: string | undefined;

@@ -108,12 +108,14 @@ async function bisect(
       error: failure.message,
     });
     const letter = deadLetter(only.record, failure);
-    return projectRestoring(store, { ...batch, items: [], deadLetters: [...batch.deadLetters, letter] }, options).catch(
-      (error: unknown) => {
-        // A write holding no request failed too: the script or Redis is at fault, not this record.
-        throw error instanceof RecordContentError ? (error.cause as Error) : error;
-      },
-    );
+    return projectRestoring(
+      store,
+      { ...batch, items: [], deadLetters: [...batch.deadLetters, letter] },
+      options,
+    ).catch((error: unknown) => {
+      // A write holding no request failed too: the script or Redis is at fault, not this record.
+      throw error instanceof RecordContentError ? (error.cause as Error) : error;
+    });
   }
   if (batch.items.length === 0) throw failure.cause;
   const middle = Math.ceil(batch.items.length / 2);
