@@ -27,19 +27,19 @@ export const FACT_DATA_V1 = {
     transactionId: Uuid,
     name: AccountName,
     currency: Currency,
-    reason: z.literal('account_already_exists'),
+    reason: z.enum(['account_already_exists', 'abandoned']),
   }),
   Deposited: z.strictObject({ transactionId: Uuid, amount: Amount, currency: Currency, balanceAfter: Balance }),
   DepositRejected: z.strictObject({
     transactionId: Uuid,
     amount: Amount,
-    reason: z.enum(['account_not_found', 'balance_limit_exceeded']),
+    reason: z.enum(['account_not_found', 'balance_limit_exceeded', 'abandoned']),
   }),
   Withdrawn: z.strictObject({ transactionId: Uuid, amount: Amount, currency: Currency, balanceAfter: Balance }),
   WithdrawalRejected: z.strictObject({
     transactionId: Uuid,
     amount: Amount,
-    reason: z.enum(['account_not_found', 'insufficient_funds']),
+    reason: z.enum(['account_not_found', 'insufficient_funds', 'abandoned']),
   }),
   TransferDebited: z.strictObject({
     transactionId: Uuid,
@@ -52,7 +52,7 @@ export const FACT_DATA_V1 = {
     transactionId: Uuid,
     amount: Amount,
     counterpartyAccountId: Uuid,
-    reason: z.enum(['account_not_found', 'insufficient_funds', 'invalid_transfer']),
+    reason: z.enum(['account_not_found', 'insufficient_funds', 'invalid_transfer', 'abandoned']),
   }),
   TransferCredited: z.strictObject({
     transactionId: Uuid,

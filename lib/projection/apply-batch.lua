@@ -13,8 +13,11 @@
 --   checkpoint: {key, offsetField?, offset?, follows?, countField, added}
 --                                                        refuse unless the offset reached `follows`
 --   outbox: {key, acknowledged: [field], add: [{field, message}], returnAll}
+--   fates: [{key, transactionId, abandoned}], fateTtl    refuse unless each is abandoned exactly when the
+--                                                        decision says so; then set each to 'decided'
 -- Returns {status: 'ok', outbox: [field, message, ...]}, {status: 'conflict', reason}, or
--- {status: 'lost', checkpoint} when the partition's checkpoint is missing or behind `follows`.
+-- {status: 'lost', checkpoint} when the partition's checkpoint is missing or behind `follows`, or
+-- {status: 'abandoned', transactions: [id]} when commands were abandoned since the batch was decided.
 local p = cjson.decode(ARGV[1])
 local function conflict(reason) return cjson.encode({ status = 'conflict', reason = reason }) end
 local function hset(key, fields)
@@ -45,7 +48,17 @@ for _, decision in ipairs(p.decisions) do
   local current = redis.call('HGET', KEYS[decision.key], decision.field) or ''
   if current ~= decision.expected then return conflict('already_decided') end
 end
+local abandoned = {}
+for _, fate in ipairs(p.fates) do
+  local isAbandoned = redis.call('GET', KEYS[fate.key]) == 'abandoned'
+  if fate.abandoned and not isAbandoned then return conflict('fate_changed') end
+  if isAbandoned and not fate.abandoned then abandoned[#abandoned + 1] = fate.transactionId end
+end
+if #abandoned > 0 then return cjson.encode({ status = 'abandoned', transactions = abandoned }) end
 
+for _, fate in ipairs(p.fates) do
+  redis.call('SET', KEYS[fate.key], 'decided', 'EX', p.fateTtl)
+end
 for _, account in ipairs(p.accounts) do
   if account.fields then hset(KEYS[account.key], account.fields) end
 end

@@ -56,3 +56,19 @@ export class ProjectionStateLostError extends Error {
     this.name = 'ProjectionStateLostError';
   }
 }
+
+/**
+ * Commands of the batch were abandoned (answered 503) after the batch was read: their requests must be
+ * decided as abandoned. Nothing was written; decide again with them.
+ *
+ * @example
+ * ```ts
+ * if (error instanceof RequestsAbandonedError) for (const id of error.transactionIds) abandoned.add(id);
+ * ```
+ */
+export class RequestsAbandonedError extends BatchConflictError {
+  constructor(readonly transactionIds: readonly string[]) {
+    super('abandoned');
+    this.name = 'RequestsAbandonedError';
+  }
+}

@@ -1,8 +1,20 @@
 import type { Redis } from '@upstash/redis';
 import { LUA_SCRIPTS } from '../redis/lua-scripts.js';
 import { luaJson } from '../redis/lua-json.js';
-import { BatchConflictError, ProjectionStateLostError, UnexpectedReplyError } from './errors.js';
-import { currentNamespaceKey, DEFAULT_NAMESPACE, PROJECTION_FIELDS, projectionKeys } from './keys.js';
+import {
+  BatchConflictError,
+  ProjectionStateLostError,
+  RequestsAbandonedError,
+  UnexpectedReplyError,
+} from './errors.js';
+import {
+  currentNamespaceKey,
+  DEFAULT_NAMESPACE,
+  PROJECTION_FIELDS,
+  projectionKeys,
+  TRANSACTION_FATE_TTL_SECONDS,
+  transactionFateKey,
+} from './keys.js';
 import type {
   BatchState,
   BatchWrite,
@@ -183,6 +195,12 @@ export class ProjectionStore {
         countField: PROJECTION_FIELDS.factsApplied(write.partition),
         added: String(write.factsApplied),
       },
+      fates: (write.fates ?? []).map(({ transactionId, abandoned }) => ({
+        key: keys.add(transactionFateKey(this.prefix, transactionId)),
+        transactionId,
+        abandoned,
+      })),
+      fateTtl: TRANSACTION_FATE_TTL_SECONDS,
       outbox: {
         key: keys.add(names.outbox(write.partition)),
         acknowledged: write.acknowledgedOutbox ?? [],
@@ -193,8 +211,10 @@ export class ProjectionStore {
     const reply = parseReply('apply', await this.#applyScript.exec(keys.keys, [luaJson(payload)])) as
       | { status: 'ok'; outbox: string[] | Record<string, never> }
       | { status: 'conflict'; reason: string }
-      | { status: 'lost'; checkpoint: string | null };
+      | { status: 'lost'; checkpoint: string | null }
+      | { status: 'abandoned'; transactions: string[] };
     if (reply.status === 'conflict') throw new BatchConflictError(reply.reason);
+    if (reply.status === 'abandoned') throw new RequestsAbandonedError(reply.transactions);
     if (reply.status === 'lost')
       throw new ProjectionStateLostError(write.partition, write.commandsFollows ?? '-1', reply.checkpoint);
     const flat = Array.isArray(reply.outbox) ? reply.outbox : [];

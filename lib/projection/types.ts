@@ -128,6 +128,12 @@ export interface BatchWrite {
    * batch starting a partition, whose checkpoint may not exist yet.
    */
   commandsFollows?: string;
+  /**
+   * Live only: the command requests decided now, by transaction, and whether each was decided as
+   * abandoned. The write is refused unless each transaction's fate is still what the decision assumed,
+   * and records each as decided.
+   */
+  fates?: { transactionId: string; abandoned: boolean }[];
   /** Live only: facts, saga requests and dead letters to publish, in order. */
   outbox: OutboxMessage[];
   /** Positions of outbox messages Kafka has acknowledged since the last write: removed now. */

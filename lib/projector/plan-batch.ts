@@ -1,4 +1,5 @@
 import { decideBatch } from '../domain/batch.js';
+import { isCommandRequest } from '../domain/decide.js';
 import type { DecisionRules } from '../domain/rules.js';
 import { followUps } from '../domain/saga.js';
 import type { Outcome } from '../domain/types.js';
@@ -34,13 +35,27 @@ export interface BatchCounts {
 export function planBatch(
   batch: PartitionBatch<BankEvent>,
   state: BatchState,
-  options: { rules?: DecisionRules } = {},
+  options: { rules?: DecisionRules; abandoned?: ReadonlySet<string> } = {},
 ): { write: BatchWrite; counts: BatchCounts } {
   const requests = batch.items.map((item) => item.value);
+  const abandoned = options.abandoned ?? new Set<string>();
   const { steps, duplicates } = decideBatch(requests, state.accounts, {
     applied: new Set(state.decided.keys()),
+    abandoned,
     ...(options.rules ? { rules: options.rules } : {}),
   });
+  // Each command request decided now: its transaction's fate is checked and recorded with the write.
+  const decidedNow = new Set(steps.map((step) => step.fact.requestEventId));
+  const fates = [
+    ...new Map(
+      requests
+        .filter((request) => decidedNow.has(request.eventId) && isCommandRequest(request))
+        .map((request) => [
+          request.data.transactionId,
+          { transactionId: request.data.transactionId, abandoned: abandoned.has(request.data.transactionId) },
+        ]),
+    ).values(),
+  ];
   // A request delivered twice is decided at its first offset: that one orders its facts.
   const offsets = new Map<string, string>();
   for (const { value, offset } of batch.items)
@@ -76,6 +91,7 @@ export function planBatch(
       expectedVersions,
       commandsOffset: batch.lastOffset,
       commandsFollows: String(BigInt(batch.firstOffset) - 1n),
+      fates,
       outbox,
     },
     counts: {

@@ -2,7 +2,11 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { DecisionRules } from '../domain/rules.js';
 import type { BankEvent } from '../events/types.js';
 import { logger } from '../logging/logger.js';
-import { BatchConflictError, ProjectionStateLostError } from '../projection/errors.js';
+import {
+  BatchConflictError,
+  ProjectionStateLostError,
+  RequestsAbandonedError,
+} from '../projection/errors.js';
 import { DEFAULT_NAMESPACE } from '../projection/keys.js';
 import type { ProjectionStore } from '../projection/store.js';
 import type { DeadLetter, OutboxMessage } from '../projection/types.js';
@@ -203,6 +207,8 @@ async function projectOnce(
     requestEventId: value.eventId,
   }));
   const cache = (options.cache ??= new AccountCache());
+  // Commands found abandoned by a refused write: decided as abandoned on the next attempt.
+  const abandoned = new Set<string>();
   for (let attempt = 0; ; attempt += 1) {
     try {
       // First try what this process already knows; after any refusal, read what Redis holds.
@@ -220,7 +226,7 @@ async function projectOnce(
       }
       let planned: ReturnType<typeof planBatch>;
       try {
-        planned = planBatch(batch, state, options.rules ? { rules: options.rules } : {});
+        planned = planBatch(batch, state, { abandoned, ...(options.rules ? { rules: options.rules } : {}) });
       } catch (error) {
         throw new RecordContentError('decide_failed', error);
       }
@@ -243,6 +249,7 @@ async function projectOnce(
       return counts;
     } catch (error) {
       cache.clear();
+      if (error instanceof RequestsAbandonedError) for (const id of error.transactionIds) abandoned.add(id);
       if (!(error instanceof BatchConflictError) || attempt >= MAX_CONFLICT_RETRIES) throw error;
     }
   }

@@ -5,6 +5,9 @@ import { factValue, partitionBatch } from '../projector/partition-batch.js';
 import { toMskRecord } from './kafka-record.js';
 import { replayFacts } from './replay-facts.js';
 
+/** Facts applied per write while restoring. */
+const REPLAY_SLICE = 100;
+
 /** Options of {@link restorePartition}. */
 export interface RestorePartitionOptions {
   kafka: Kafka;
@@ -73,17 +76,23 @@ export async function restorePartition(options: RestorePartitionOptions): Promis
                 pause();
                 return;
               }
-              const wanted = batch.messages.filter((message) => BigInt(message.offset) < high);
-              const mskRecords = wanted.map((message) => toMskRecord(batch.topic, batch.partition, message));
-              facts += await replayFacts(
-                store,
-                partitionBatch(`${batch.topic}-${batch.partition}`, mskRecords, factValue),
-                namespace,
+              const wanted = batch.messages.filter(
+                (message) => BigInt(message.offset) >= next && BigInt(message.offset) < high,
               );
-              records += wanted.length;
-              const last = batch.messages[batch.messages.length - 1];
-              if (last) next = BigInt(last.offset) + 1n;
-              await heartbeat();
+              // In slices: one write per slice stays well inside a Redis request's deadline.
+              for (let from = 0; from < wanted.length; from += REPLAY_SLICE) {
+                const slice = wanted.slice(from, from + REPLAY_SLICE);
+                const mskRecords = slice.map((message) => toMskRecord(batch.topic, batch.partition, message));
+                facts += await replayFacts(
+                  store,
+                  partitionBatch(`${batch.topic}-${batch.partition}`, mskRecords, factValue),
+                  namespace,
+                );
+                records += slice.length;
+                const last = slice[slice.length - 1];
+                if (last) next = BigInt(last.offset) + 1n;
+                await heartbeat();
+              }
             },
           })
           .catch((error: unknown) => {
