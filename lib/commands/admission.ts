@@ -2,10 +2,17 @@ import { createHash } from 'node:crypto';
 import type { Redis } from '@upstash/redis';
 import { LUA_SCRIPTS } from '../redis/lua-scripts.js';
 import { TRANSACTION_FATE, TRANSACTION_FATE_TTL_SECONDS, transactionFateKey } from '../projection/keys.js';
+import { UPSTASH_REQUEST_TIMEOUT_MS } from '../redis/client.js';
 import { luaJson } from '../redis/lua-json.js';
 
 /** How long an Idempotency-Key and a pending marker are remembered. */
 export const ADMISSION_TTL_SECONDS = 7 * 24 * 60 * 60;
+
+/**
+ * What abandoning a transaction may take: a SET, and a GET when something was there first. A command
+ * keeps this much of its time after the publish's budget (see handleCommand).
+ */
+export const ABANDON_BUDGET_MS = 2 * UPSTASH_REQUEST_TIMEOUT_MS;
 
 /** What the API knows of a transaction the projector has not decided yet. */
 export interface PendingTransaction {

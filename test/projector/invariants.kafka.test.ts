@@ -369,7 +369,7 @@ describe(`projector invariants under a random workload (seed ${SEED})`, () => {
       while (running) {
         for (const [id, status] of await finalStatuses(transactionIds))
           if (!firstFinal.has(id)) firstFinal.set(id, status);
-        await new Promise((resolve) => setTimeout(resolve, 100));
+        await new Promise((resolve) => setTimeout(resolve, 250));
       }
     })();
     return { stop: () => (running = false), done, firstFinal };
