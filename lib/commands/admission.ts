@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from '@upstash/redis';
-import { LUA_SCRIPTS } from '../redis/lua-scripts.js';
 import { TRANSACTION_FATE, TRANSACTION_FATE_TTL_SECONDS, transactionFateKey } from '../projection/keys.js';
 import { UPSTASH_REQUEST_TIMEOUT_MS } from '../redis/client.js';
 import { luaJson } from '../redis/lua-json.js';
+import { LUA_SCRIPTS } from '../redis/lua-scripts.js';
 
 /** How long an Idempotency-Key and a pending marker are remembered. */
 export const ADMISSION_TTL_SECONDS = 7 * 24 * 60 * 60;

@@ -11,6 +11,7 @@ import { ServiceUnavailableError } from '../http/unavailable.js';
 import { toValidationIssues } from '../http/zod-issues.js';
 import { KafkaUnavailableError } from '../kafka/errors.js';
 import { logger } from '../logging/logger.js';
+import { requestTraceparent } from '../logging/trace-context.js';
 import type { CommandAdmissions } from './admission.js';
 import type { CommandRoute } from './command-routes.js';
 import { AccountPathParameters, IdempotencyKeyHeader } from './request-schemas.js';
@@ -132,7 +133,9 @@ export async function handleCommand<Schema extends z.ZodType>(
       topic: dependencies.topic,
       key: event.accountId,
       value: encodeEvent(event),
-      headers: kafkaHeaders(event, { traceparent: readHeader(request.headers, 'traceparent') ?? null }),
+      headers: kafkaHeaders(event, {
+        traceparent: requestTraceparent(readHeader(request.headers, 'traceparent')) ?? null,
+      }),
     })
     .catch((error: unknown) =>
       publishNotConfirmed(error, ids.transactionId, admissionsOf(dependencies), context.answerBy),

@@ -1,4 +1,4 @@
-import type { BankEvent, ReasonCode } from '../events/types.js';
+import type { ReasonCode } from '../events/types.js';
 
 /**
  * One account as the projection knows it. `version` counts the outcomes recorded on the account (opening,

@@ -47,7 +47,9 @@ export const SCHEMA_VERSION_READERS: ReadonlyMap<number, SchemaVersionReader> = 
  * @example
  * SUPPORTED_SCHEMA_VERSIONS; // [1]
  */
-export const SUPPORTED_SCHEMA_VERSIONS: readonly number[] = [...SCHEMA_VERSION_READERS.keys()].sort((a, b) => a - b);
+export const SUPPORTED_SCHEMA_VERSIONS: readonly number[] = [...SCHEMA_VERSION_READERS.keys()].sort(
+  (a, b) => a - b,
+);
 
 /**
  * The reader for a stored version, or `undefined` when this build does not know that version.

@@ -57,7 +57,8 @@ export function decodeVersioned<T>(
   currentVersion: number,
 ): Decoded<T> {
   const fail = (reason: DecodeFailureReason, message: string): Decoded<T> => ({ ok: false, reason, message });
-  if (input === null || input === undefined) return fail('malformed_json', 'empty message value (tombstone?)');
+  if (input === null || input === undefined)
+    return fail('malformed_json', 'empty message value (tombstone?)');
   let text: string;
   if (typeof input === 'string') {
     text = input;
@@ -79,7 +80,8 @@ export function decodeVersioned<T>(
   const { schemaVersion, type } = raw;
   const version = typeof schemaVersion === 'number' ? schemaVersion : currentVersion;
   const reader = readers.get(version);
-  if (!reader) return fail('unsupported_schema_version', `schemaVersion ${String(schemaVersion)} is not supported`);
+  if (!reader)
+    return fail('unsupported_schema_version', `schemaVersion ${String(schemaVersion)} is not supported`);
   if (typeof type === 'string' && !reader.types.includes(type)) {
     return fail('unknown_type', `type "${type.slice(0, 100)}" is not known in schemaVersion ${version}`);
   }

@@ -86,19 +86,20 @@ export function factOf(envelope: FactEnvelopeV1): Outcome {
 }
 
 /**
- * Validates a fact and serialises it as the facts topic's message value. Throws
+ * Validates a fact and serialises it as the facts topic's message value, with its id. Throws
  * {@link EventValidationError} for a fact the schema refuses (a bug: nothing invalid is published).
  *
  * @example
- * const value = encodeFact(fact);
+ * const { factId, value } = encodeFact(fact);
  */
-export function encodeFact(fact: Outcome): string {
-  const parsed = FactV1Schema.safeParse(factEnvelope(fact));
+export function encodeFact(fact: Outcome): { factId: string; value: string } {
+  const envelope = factEnvelope(fact);
+  const parsed = FactV1Schema.safeParse(envelope);
   if (!parsed.success) {
     const issues = issueLines(parsed.error);
     throw new EventValidationError(`invalid ${fact.type} fact: ${issues.join('; ')}`, issues);
   }
-  return JSON.stringify(parsed.data);
+  return { factId: envelope.factId, value: JSON.stringify(parsed.data) };
 }
 
 /**

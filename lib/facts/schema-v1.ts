@@ -1,6 +1,14 @@
 import { z } from 'zod';
 import type { Outcome, OutcomeType } from '../domain/types.js';
-import { AccountName, Amount, CorrelationId, Currency, IsoDateTime, MAX_BALANCE, Uuid } from '../events/primitives.js';
+import {
+  AccountName,
+  Amount,
+  CorrelationId,
+  Currency,
+  IsoDateTime,
+  MAX_BALANCE,
+  Uuid,
+} from '../events/primitives.js';
 import { ReasonCodeSchema } from '../events/reason-codes.js';
 
 /**
@@ -29,13 +37,23 @@ export const FACT_DATA_V1 = {
     currency: Currency,
     reason: z.enum(['account_already_exists', 'abandoned']),
   }),
-  Deposited: z.strictObject({ transactionId: Uuid, amount: Amount, currency: Currency, balanceAfter: Balance }),
+  Deposited: z.strictObject({
+    transactionId: Uuid,
+    amount: Amount,
+    currency: Currency,
+    balanceAfter: Balance,
+  }),
   DepositRejected: z.strictObject({
     transactionId: Uuid,
     amount: Amount,
     reason: z.enum(['account_not_found', 'balance_limit_exceeded', 'abandoned']),
   }),
-  Withdrawn: z.strictObject({ transactionId: Uuid, amount: Amount, currency: Currency, balanceAfter: Balance }),
+  Withdrawn: z.strictObject({
+    transactionId: Uuid,
+    amount: Amount,
+    currency: Currency,
+    balanceAfter: Balance,
+  }),
   WithdrawalRejected: z.strictObject({
     transactionId: Uuid,
     amount: Amount,

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { logger, setCorrelationId } from '../logging/logger.js';
+import { logger, runWithCorrelationId } from '../logging/logger.js';
 import { RedisUnavailableError } from '../redis/errors.js';
 import { answerDeadline } from './deadline.js';
 import { HttpError } from './errors.js';
@@ -30,13 +30,10 @@ export function httpHandler(
   route: string,
   handle: (event: APIGatewayProxyEvent, context: RequestContext) => Promise<APIGatewayProxyResult>,
 ) {
-  return async (event: APIGatewayProxyEvent, lambdaContext?: Context): Promise<APIGatewayProxyResult> => {
-    const answerBy = answerDeadline(lambdaContext);
-    const correlationId =
-      readHeader(event.headers, 'x-correlation-id')?.slice(0, 255) ||
-      event.requestContext?.requestId ||
-      randomUUID();
-    setCorrelationId(correlationId);
+  const respond = async (
+    event: APIGatewayProxyEvent,
+    { correlationId, answerBy }: RequestContext,
+  ): Promise<APIGatewayProxyResult> => {
     const started = performance.now();
     try {
       const response = await handle(event, { correlationId, answerBy });
@@ -58,6 +55,14 @@ export function httpHandler(
         correlationId,
       );
     }
+  };
+  return async (event: APIGatewayProxyEvent, lambdaContext?: Context): Promise<APIGatewayProxyResult> => {
+    const answerBy = answerDeadline(lambdaContext);
+    const correlationId =
+      readHeader(event.headers, 'x-correlation-id')?.slice(0, 255) ||
+      event.requestContext?.requestId ||
+      randomUUID();
+    return runWithCorrelationId(correlationId, () => respond(event, { correlationId, answerBy }));
   };
 }
 

@@ -7,15 +7,18 @@
 --   followPointer, pointer, namespace, defaultNamespace  refuse unless the pointer names this namespace
 --   accounts: [{key, expectedVersion, fields?}]          refuse unless each version is as read; write fields
 --   decisions: [{key, field, expected, value}]           refuse unless each marker is as read; set it
---   history: [{key, score, entry}]
+--   history: [{key, score, entry}]                      entry: index in ARGV of the entry's JSON
 --   transactions: [{key, stage, fields}]                 written only over a lower stage (later steps win)
 --   totals: {key, deltas: {field: delta}}
 --   checkpoint: {key, offsetField?, offset?, follows?, countField, added}
 --                                                        refuse unless the offset reached `follows`
---   outbox: {key, acknowledged: [field], add: [{field, message}], returnAll}
+--   outbox: {key, acknowledged: [field], add: [{field, message}], returnPending}
+--                                                        message: index in ARGV of the message's JSON
 --   fates: [{key, transactionId, abandoned}], fateTtl    refuse unless each is abandoned exactly when the
 --                                                        decision says so; then set each to 'decided'
--- Returns {status: 'ok', outbox: [field, message, ...]}, {status: 'conflict', reason}, or
+-- ARGV[2…]: the history entries and outbox messages, passed as they are rather than inside ARGV[1],
+-- so that Lua never decodes or re-escapes them.
+-- Returns {status: 'ok', pending: [outbox field]}, {status: 'conflict', reason},
 -- {status: 'lost', checkpoint} when the partition's checkpoint is missing or behind `follows`, or
 -- {status: 'abandoned', transactions: [id]} when commands were abandoned since the batch was decided.
 local p = cjson.decode(ARGV[1])
@@ -66,12 +69,12 @@ for _, decision in ipairs(p.decisions) do
   redis.call('HSET', KEYS[decision.key], decision.field, decision.value)
 end
 for _, entry in ipairs(p.history) do
-  redis.call('ZADD', KEYS[entry.key], entry.score, entry.entry)
+  redis.call('ZADD', KEYS[entry.key], entry.score, ARGV[entry.entry])
 end
 for _, tx in ipairs(p.transactions) do
   local stage = tonumber(redis.call('HGET', KEYS[tx.key], 'stage') or '-1')
   if tonumber(tx.stage) > stage then
-    redis.call('HSET', KEYS[tx.key], 'stage', tx.stage)
+    tx.fields.stage = tx.stage
     hset(KEYS[tx.key], tx.fields)
   end
 end
@@ -91,9 +94,16 @@ local outbox = KEYS[p.outbox.key]
 for i = 1, #p.outbox.acknowledged, 500 do
   redis.call('HDEL', outbox, unpack(p.outbox.acknowledged, i, math.min(i + 499, #p.outbox.acknowledged)))
 end
-for _, message in ipairs(p.outbox.add) do
-  redis.call('HSET', outbox, message.field, message.message)
+if #p.outbox.add > 0 then
+  local args = {}
+  for _, message in ipairs(p.outbox.add) do
+    args[#args + 1] = message.field
+    args[#args + 1] = ARGV[message.message]
+  end
+  redis.call('HSET', outbox, unpack(args))
 end
+-- Positions only: the caller holds this batch's messages already and fetches any others (left by a
+-- crash) separately, so the common reply stays small.
 local pending = {}
-if p.outbox.returnAll then pending = redis.call('HGETALL', outbox) end
-return cjson.encode({ status = 'ok', outbox = pending })
+if p.outbox.returnPending then pending = redis.call('HKEYS', outbox) end
+return cjson.encode({ status = 'ok', pending = pending })

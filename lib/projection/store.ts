@@ -1,6 +1,6 @@
 import type { Redis } from '@upstash/redis';
-import { LUA_SCRIPTS } from '../redis/lua-scripts.js';
 import { luaJson } from '../redis/lua-json.js';
+import { LUA_SCRIPTS } from '../redis/lua-scripts.js';
 import {
   BatchConflictError,
   ProjectionStateLostError,
@@ -148,6 +148,9 @@ export class ProjectionStore {
     const names = projectionKeys(this.prefix, write.namespace);
     const keys = new KeyList();
     const changed = new Map(write.accounts.map((account) => [account.accountId, account]));
+    // Opaque values (JSON the scripts only store) travel as ARGV[2…], referred to by index.
+    const args = [''];
+    const arg = (value: string) => args.push(value);
     const payload = {
       namespace: write.namespace,
       defaultNamespace: DEFAULT_NAMESPACE,
@@ -170,7 +173,7 @@ export class ProjectionStore {
       history: write.history.map(({ accountId, entry }) => ({
         key: keys.add(names.history(accountId)),
         score: String(entry.seq),
-        entry: JSON.stringify(entry),
+        entry: arg(JSON.stringify(entry)),
       })),
       transactions: write.transactions.map((tx) => ({
         key: keys.add(names.transaction(tx.transactionId)),
@@ -204,12 +207,16 @@ export class ProjectionStore {
       outbox: {
         key: keys.add(names.outbox(write.partition)),
         acknowledged: write.acknowledgedOutbox ?? [],
-        add: write.outbox.map((message) => ({ field: message.position, message: JSON.stringify(message) })),
-        returnAll: options.returnOutbox,
+        add: write.outbox.map((message) => ({
+          field: message.position,
+          message: arg(JSON.stringify(message)),
+        })),
+        returnPending: options.returnOutbox,
       },
     };
-    const reply = parseReply('apply', await this.#applyScript.exec(keys.keys, [luaJson(payload)])) as
-      | { status: 'ok'; outbox: string[] | Record<string, never> }
+    args[0] = luaJson(payload);
+    const reply = parseReply('apply', await this.#applyScript.exec(keys.keys, args)) as
+      | { status: 'ok'; pending: string[] | Record<string, never> }
       | { status: 'conflict'; reason: string }
       | { status: 'lost'; checkpoint: string | null }
       | { status: 'abandoned'; transactions: string[] };
@@ -217,10 +224,21 @@ export class ProjectionStore {
     if (reply.status === 'abandoned') throw new RequestsAbandonedError(reply.transactions);
     if (reply.status === 'lost')
       throw new ProjectionStateLostError(write.partition, write.commandsFollows ?? '-1', reply.checkpoint);
-    const flat = Array.isArray(reply.outbox) ? reply.outbox : [];
-    const pending: OutboxMessage[] = [];
-    for (let i = 1; i < flat.length; i += 2) pending.push(JSON.parse(flat[i] as string) as OutboxMessage);
-    return pending.sort((a, b) => (a.position < b.position ? -1 : a.position > b.position ? 1 : 0));
+    const positions = (Array.isArray(reply.pending) ? reply.pending : []).sort();
+    const known = new Map(write.outbox.map((message) => [message.position, message]));
+    const missing = positions.filter((position) => !known.has(position));
+    if (missing.length > 0) {
+      // The client is built without automatic deserialisation: HMGET comes back as a plain list.
+      const reply: unknown = await this.#redis.hmget(names.outbox(write.partition), ...missing);
+      missing.forEach((position, i) => {
+        const value: unknown = Array.isArray(reply)
+          ? reply[i]
+          : (reply as Record<string, unknown> | null)?.[position];
+        if (typeof value === 'string') known.set(position, JSON.parse(value) as OutboxMessage);
+        else if (value) known.set(position, value as OutboxMessage);
+      });
+    }
+    return positions.flatMap((position) => known.get(position) ?? []);
   }
 
   /**

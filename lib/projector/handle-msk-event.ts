@@ -1,4 +1,5 @@
 import { logger } from '../logging/logger.js';
+import { requestLogKeys } from '../logging/trace-context.js';
 import type { ProjectionStore } from '../projection/store.js';
 import { recordBatchMetrics } from './metrics.js';
 import { MskEventSchema } from './msk-event.js';
@@ -29,6 +30,16 @@ export async function handleMskEvent(
     for (const name of Object.keys(totals) as (keyof BatchCounts)[]) totals[name] += counts[name];
   }
   for (const batch of batches) {
+    for (const { value: event, traceparent } of batch.items) {
+      logger.info('event projected', {
+        event_id: event.eventId,
+        event_type: event.type,
+        account_id: event.accountId,
+        transaction_id: event.data.transactionId,
+        topic_partition: batch.topicPartition,
+        ...requestLogKeys(traceparent, event.metadata.correlationId),
+      });
+    }
     for (const letter of batch.deadLetters) {
       logger.warn('record dead-lettered', {
         topic: letter.topic,

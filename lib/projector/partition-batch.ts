@@ -2,6 +2,7 @@ import type { Outcome } from '../domain/types.js';
 import { decodeEvent } from '../events/codec.js';
 import type { BankEvent } from '../events/types.js';
 import { decodeFact } from '../facts/codec.js';
+import { recordTraceparent } from '../logging/trace-context.js';
 import type { DeadLetter } from '../projection/types.js';
 import { type DecodeValue, decodeRecord } from './decode-record.js';
 import type { MskEvent, MskRecord } from './msk-event.js';
@@ -13,8 +14,11 @@ export interface PartitionBatch<T> {
   /** Offsets of the batch's first and last records (`-1` for an empty batch). */
   firstOffset: string;
   lastOffset: string;
-  /** The decoded messages with their records (whose offsets order them). */
-  items: { value: T; offset: string; record: MskRecord }[];
+  /**
+   * The decoded messages with their records (whose offsets order them) and the W3C traceparent each
+   * record carried (see lib/logging/trace-context.ts).
+   */
+  items: { value: T; offset: string; record: MskRecord; traceparent?: string }[];
   deadLetters: DeadLetter[];
 }
 
@@ -55,8 +59,17 @@ export function partitionBatch<T extends { readonly accountId: string }>(
   };
   for (const record of records) {
     const decoded = decodeRecord(record, decode);
-    if (decoded.ok) batch.items.push({ value: decoded.value, offset: record.offset, record });
-    else batch.deadLetters.push(decoded.deadLetter);
+    if (!decoded.ok) {
+      batch.deadLetters.push(decoded.deadLetter);
+      continue;
+    }
+    const traceparent = recordTraceparent(record.headers);
+    batch.items.push({
+      value: decoded.value,
+      offset: record.offset,
+      record,
+      ...(traceparent ? { traceparent } : {}),
+    });
   }
   return batch;
 }

@@ -5,8 +5,8 @@ import { followUps } from '../domain/saga.js';
 import type { Outcome } from '../domain/types.js';
 import { encodeEvent } from '../events/codec.js';
 import { CONTENT_TYPE_JSON, KAFKA_HEADERS, kafkaHeaders } from '../events/headers.js';
-import { factId } from '../events/ids.js';
 import type { BankEvent } from '../events/types.js';
+import { childTraceparent } from '../logging/trace-context.js';
 import { CURRENT_FACT_SCHEMA_VERSION, encodeFact } from '../facts/codec.js';
 import { projectFacts } from '../projection/project-facts.js';
 import type { BatchState, BatchWrite, DeadLetter, OutboxMessage } from '../projection/types.js';
@@ -57,9 +57,14 @@ export function planBatch(
     ).values(),
   ];
   // A request delivered twice is decided at its first offset: that one orders its facts.
+  // Its trace is the one the facts and follow-ups continue.
   const offsets = new Map<string, string>();
-  for (const { value, offset } of batch.items)
-    if (!offsets.has(value.eventId)) offsets.set(value.eventId, offset);
+  const traces = new Map<string, string>();
+  for (const { value, offset, traceparent } of batch.items) {
+    if (offsets.has(value.eventId)) continue;
+    offsets.set(value.eventId, offset);
+    if (traceparent) traces.set(value.eventId, traceparent);
+  }
   const outbox: OutboxMessage[] = [];
   let rejected = 0;
   let request: string | undefined;
@@ -73,8 +78,9 @@ export function planBatch(
     // Positions sort as the requests were decided: a partition's facts reach the topic in that order.
     const offset = offsets.get(fact.requestEventId) ?? '0';
     const position = () => outboxPosition(offset, index++);
-    outbox.push(factMessage(fact, position()));
-    for (const followUp of followUps(fact)) outbox.push(requestMessage(followUp, position()));
+    const cause = traces.get(fact.requestEventId);
+    outbox.push(factMessage(fact, position(), cause));
+    for (const followUp of followUps(fact)) outbox.push(requestMessage(followUp, position(), cause));
   }
   for (const letter of batch.deadLetters) outbox.push(deadLetterMessage(letter));
   outbox.sort(byPosition);
@@ -128,24 +134,29 @@ function deadLetterMessage(letter: DeadLetter): OutboxMessage {
   };
 }
 
-function factMessage(fact: Outcome, position: string): OutboxMessage {
+// A fact or a follow-up continues the trace of the request that caused it.
+function factMessage(fact: Outcome, position: string, cause: string | undefined): OutboxMessage {
+  const { factId, value } = encodeFact(fact);
   return {
     position,
-    id: factId(fact.requestEventId, fact.type),
+    id: factId,
     topic: 'facts',
     key: fact.accountId,
-    value: encodeFact(fact),
-    headers: kafkaHeaders({ type: fact.type, schemaVersion: CURRENT_FACT_SCHEMA_VERSION }),
+    value,
+    headers: kafkaHeaders(
+      { type: fact.type, schemaVersion: CURRENT_FACT_SCHEMA_VERSION },
+      { traceparent: childTraceparent(cause, factId) ?? null },
+    ),
   };
 }
 
-function requestMessage(event: BankEvent, position: string): OutboxMessage {
+function requestMessage(event: BankEvent, position: string, cause: string | undefined): OutboxMessage {
   return {
     position,
     id: event.eventId,
     topic: 'commands',
     key: event.accountId,
     value: encodeEvent(event),
-    headers: kafkaHeaders(event),
+    headers: kafkaHeaders(event, { traceparent: childTraceparent(cause, event.eventId) ?? null }),
   };
 }

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
 import { topicName } from '../../lib/config/topics.js';
 import { request as httpRequest } from 'node:http';
 import type { Kafka } from 'kafkajs';

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import kafkajs from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { topicName } from '../../lib/config/topics.js';
 import { encodeEvent } from '../../lib/events/codec.js';
 import { kafkaHeaders } from '../../lib/events/headers.js';
 import { createPublisher } from '../../lib/kafka/producer.js';
@@ -110,7 +111,8 @@ describe(
   'the door under fuzzed input, through serverless-offline with the projector running',
   { timeout: 600_000 },
   () => {
-    const topic = `fuzz-${randomUUID()}`;
+    const topicPrefix = `fuzz-${randomUUID()}`;
+    const topic = topicName('commands', topicPrefix);
     let offline: RunningOffline;
     let call: ReturnType<typeof apiClient>;
     let cleanupRedis: () => Promise<void>;
@@ -121,11 +123,15 @@ describe(
     let bypassed = 0;
 
     beforeAll(async () => {
-      await localStackControl().createTopic(topic, PARTITIONS);
+      await localStackControl().createTopicSet(topicPrefix, PARTITIONS);
       const redis = await testRedis('fuzz');
       cleanupRedis = redis.cleanup;
       offline = await startOffline({
-        env: { KAFKA_TOPIC: topic, REDIS_KEY_PREFIX: redis.prefix, PROJECTOR_GROUP_ID: `projector-${topic}` },
+        env: {
+          KAFKA_TOPIC_PREFIX: topicPrefix,
+          REDIS_KEY_PREFIX: redis.prefix,
+          PROJECTOR_GROUP_ID: `projector-${topicPrefix}`,
+        },
         readyWhen: [/offline-msk: .* joined/],
         onOutput: (line) => {
           if (process.env.DEBUG_OFFLINE || /ERROR|"WARN"|Unhandled/.test(line))

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { topicName } from '../../lib/config/topics.js';
 import { UPSTASH_REQUEST_TIMEOUT_MS } from '../../lib/redis/client.js';
 import { type RunningOffline, startOffline } from '../../localstack/offline/start-offline.js';
 import { localStackControl } from '../../localstack/stack/control-client.js';
@@ -14,7 +15,8 @@ const KEY = `hung-redis-${randomUUID()}`;
 const FUNCTION_TIMEOUT_MS = 10_000;
 
 describe('every route while Redis accepts connections and never answers', () => {
-  const topic = `hung-redis-${randomUUID()}`;
+  const topicPrefix = `hung-redis-${randomUUID()}`;
+  const topic = topicName('commands', topicPrefix);
   const output: string[] = [];
   let silent: Awaited<ReturnType<typeof startSilentServer>>;
   let offline: RunningOffline;
@@ -22,10 +24,14 @@ describe('every route while Redis accepts connections and never answers', () => 
   let call: ReturnType<typeof apiClient>;
 
   beforeAll(async () => {
-    await localStackControl().createTopic(topic, 3);
+    await localStackControl().createTopicSet(topicPrefix);
     silent = await startSilentServer();
     offline = await startOffline({
-      env: { KAFKA_TOPIC: topic, UPSTASH_REDIS_REST_URL: silent.url, OFFLINE_MSK_ENABLED: 'false' },
+      env: {
+        KAFKA_TOPIC_PREFIX: topicPrefix,
+        UPSTASH_REDIS_REST_URL: silent.url,
+        OFFLINE_MSK_ENABLED: 'false',
+      },
       onOutput: (line) => output.push(line),
     });
     kafka = localKafkaClient(process.env.KAFKA_BROKERS ?? '');

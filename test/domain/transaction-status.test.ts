@@ -3,7 +3,7 @@ import { decide } from '../../lib/domain/decide.js';
 import { evolve } from '../../lib/domain/evolve.js';
 import { addLedgerDelta, ledgerDelta, ZERO_LEDGER_DELTA } from '../../lib/domain/ledger.js';
 import { initialState } from '../../lib/domain/state.js';
-import { TRANSACTION_STAGE, transactionStatus } from '../../lib/domain/transaction-status.js';
+import { transactionStatus } from '../../lib/domain/transaction-status.js';
 import type { Outcome } from '../../lib/domain/types.js';
 import type { BankEvent } from '../../lib/events/types.js';
 import {

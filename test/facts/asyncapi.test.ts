@@ -7,18 +7,12 @@ import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { topicName } from '../../lib/config/topics.js';
-import { encodeEvent } from '../../lib/events/codec.js';
 import { EVENT_TYPES } from '../../lib/events/event-types.js';
-import { kafkaHeaders } from '../../lib/events/headers.js';
 import type { BankEvent } from '../../lib/events/types.js';
 import { FACT_TYPES } from '../../lib/facts/schema-v1.js';
-import { createPublisher, type Publisher } from '../../lib/kafka/producer.js';
-import { ProjectionStore } from '../../lib/projection/store.js';
-import { localStackControl } from '../../localstack/stack/control-client.js';
 import { bankEvents } from '../support/bank-events.js';
-import { projectLog } from '../support/project-log.js';
-import { type ConsumedRecord, localKafkaClient, readBack, recordCount } from '../support/read-back.js';
-import { testRedis } from '../support/redis.js';
+import { type LocalService, localService } from '../support/project-log.js';
+import type { ConsumedRecord } from '../support/read-back.js';
 
 const DOCUMENT_ID = 'https://banku.local/asyncapi.json';
 const document = parse(readFileSync(new URL('../../lib/api/asyncapi.yaml', import.meta.url), 'utf8'));
@@ -70,25 +64,12 @@ describe('the AsyncAPI document (lib/api/asyncapi.yaml)', () => {
 });
 
 describe('messages published on the real broker match the AsyncAPI document', () => {
-  const topicPrefix = `asyncapi-${randomUUID()}`;
   const events = bankEvents(() => new Date().toISOString());
-  let publisher: Publisher;
-  let cleanup: () => Promise<void>;
-  let store: ProjectionStore;
-
+  let service: LocalService;
   beforeAll(async () => {
-    await localStackControl().createTopicSet(topicPrefix);
-    const redis = await testRedis('asyncapi');
-    store = new ProjectionStore(redis.redis, redis.prefix);
-    cleanup = redis.cleanup;
-    publisher = createPublisher({
-      client: { brokers: (process.env.KAFKA_BROKERS ?? '').split(','), auth: { mechanism: 'plaintext' } },
-    });
+    service = await localService('asyncapi');
   });
-  afterAll(async () => {
-    await publisher?.disconnect();
-    await cleanup?.();
-  });
+  afterAll(async () => service?.stop());
 
   it('every request and fact of a session that touches nearly every outcome', async () => {
     const [ada, grace, dollar] = [randomUUID(), randomUUID(), randomUUID()];
@@ -105,21 +86,10 @@ describe('messages published on the real broker match the AsyncAPI document', ()
       events.transfer(ada, dollar, 20), // refused by the destination, refunded
       events.transfer(ada, ada, 1), // to itself
     ];
-    await publisher.publish(
-      requests.map((event) => ({
-        topic: topicName('commands', topicPrefix),
-        key: event.accountId,
-        value: encodeEvent(event),
-        headers: kafkaHeaders(event),
-      })),
-    );
-    await projectLog({ store, publisher, topicPrefix });
-
-    const kafka = localKafkaClient(process.env.KAFKA_BROKERS ?? '');
-    const read = async (role: 'commands' | 'facts') =>
-      readBack(kafka, topicName(role, topicPrefix), await recordCount(kafka, topicName(role, topicPrefix)));
-    const commands = await read('commands');
-    const facts = await read('facts');
+    await service.publishRequests(requests);
+    await service.project();
+    const commands = await service.read('commands');
+    const facts = await service.read('facts');
     expect(commands.flatMap((record) => violations('accountCommands', record))).toEqual([]);
     expect(facts.flatMap((record) => violations('accountEvents', record))).toEqual([]);
     expect(new Set(commands.map((record) => record.headers['event-type']))).toEqual(new Set(EVENT_TYPES));

@@ -2,19 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { topicName } from '../../lib/config/topics.js';
-import { encodeEvent } from '../../lib/events/codec.js';
 import { kafkaHeaders } from '../../lib/events/headers.js';
 import { Amount, Currency, IsoDateTime, MAX_BALANCE, Uuid } from '../../lib/events/primitives.js';
 import { decodeVersioned, type VersionReader } from '../../lib/events/versioned-json.js';
 import { decodeFact } from '../../lib/facts/codec.js';
 import { FactMetadataSchema, FactV1Schema } from '../../lib/facts/schema-v1.js';
-import { createPublisher, type Publisher } from '../../lib/kafka/producer.js';
-import { ProjectionStore } from '../../lib/projection/store.js';
-import { localStackControl } from '../../localstack/stack/control-client.js';
 import { bankEvents } from '../support/bank-events.js';
-import { projectLog } from '../support/project-log.js';
-import { localKafkaClient, readBack, recordCount } from '../support/read-back.js';
-import { testRedis } from '../support/redis.js';
+import { type LocalService, localService } from '../support/project-log.js';
 
 // A future v2 of one fact, as a later build would define it: `Deposited` carries its money as one
 // `{amount, currency}` value. The v1 reader upcasts on read; nothing on the log is rewritten.
@@ -54,43 +48,20 @@ const readersOfV2Build = new Map<number, VersionReader<DepositedV2>>([
 ]);
 
 describe('schema evolution of facts: a v2 of Deposited, read by upcasting v1 on read', () => {
-  const topicPrefix = `upcast-${randomUUID()}`;
-  const factsTopic = topicName('facts', topicPrefix);
   const events = bankEvents(() => new Date().toISOString());
-  let publisher: Publisher;
-  let store: ProjectionStore;
-  let cleanup: () => Promise<void>;
-
+  let service: LocalService;
   beforeAll(async () => {
-    await localStackControl().createTopicSet(topicPrefix);
-    const redis = await testRedis('upcast');
-    store = new ProjectionStore(redis.redis, redis.prefix);
-    cleanup = redis.cleanup;
-    publisher = createPublisher({
-      client: { brokers: (process.env.KAFKA_BROKERS ?? '').split(','), auth: { mechanism: 'plaintext' } },
-    });
+    service = await localService('upcast');
   });
-  afterAll(async () => {
-    await publisher?.disconnect();
-    await cleanup?.();
-  });
+  afterAll(async () => service?.stop());
 
   it('reads the v1 facts on the log and a v2 one alike, and leaves the v1 bytes as they were', async () => {
     const account = randomUUID();
     const requests = [events.open(account, 'EUR'), events.deposit(account, 250)];
-    await publisher.publish(
-      requests.map((event) => ({
-        topic: topicName('commands', topicPrefix),
-        key: account,
-        value: encodeEvent(event),
-        headers: kafkaHeaders(event),
-      })),
-    );
-    await projectLog({ store, publisher, topicPrefix });
-    const kafka = localKafkaClient(process.env.KAFKA_BROKERS ?? '');
-    const [v1Record] = (await readBack(kafka, factsTopic, 2)).filter(
-      (r) => r.headers['event-type'] === 'Deposited',
-    );
+    await service.publishRequests(requests);
+    await service.project();
+    const factsTopic = topicName('facts', service.topicPrefix);
+    const [v1Record] = (await service.read('facts')).filter((r) => r.headers['event-type'] === 'Deposited');
     const v1 = decodeFact(v1Record?.value ?? null);
     if (!v1.ok || v1.fact.type !== 'Deposited')
       throw new Error('the projector recorded no v1 Deposited fact');
@@ -105,11 +76,11 @@ describe('schema evolution of facts: a v2 of Deposited, read by upcasting v1 on 
       data: { transactionId: randomUUID(), money: { amount: 50, currency: 'EUR' }, balanceAfter: 300 },
       metadata: { correlationId: 'c-2', causationId: randomUUID() },
     };
-    await publisher.publish([
+    await service.publisher.publish([
       { topic: factsTopic, key: account, value: JSON.stringify(v2), headers: kafkaHeaders(v2) },
     ]);
 
-    const log = (await readBack(kafka, factsTopic, await recordCount(kafka, factsTopic))).filter(
+    const log = (await service.read('facts')).filter(
       (record) => record.headers['event-type'] === 'Deposited',
     );
     const read = log.map((record) => decodeVersioned(record.value, readersOfV2Build, 2));

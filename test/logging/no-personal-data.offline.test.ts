@@ -15,21 +15,21 @@ const WITHDRAWAL = 101_010_101_013;
 const TRANSFER = 212_121_212_123;
 
 describe('logs of a whole flow, at every level', { timeout: 300_000 }, () => {
-  const topic = `logs-${randomUUID()}`;
+  const topicPrefix = `logs-${randomUUID()}`;
   const lines: string[] = [];
   let offline: RunningOffline;
   let call: ReturnType<typeof apiClient>;
   let cleanupRedis: () => Promise<void>;
 
   beforeAll(async () => {
-    await localStackControl().createTopic(topic, 3);
+    await localStackControl().createTopicSet(topicPrefix);
     const redis = await testRedis('logs');
     cleanupRedis = redis.cleanup;
     offline = await startOffline({
       env: {
-        KAFKA_TOPIC: topic,
+        KAFKA_TOPIC_PREFIX: topicPrefix,
         REDIS_KEY_PREFIX: redis.prefix,
-        PROJECTOR_GROUP_ID: `projector-${topic}`,
+        PROJECTOR_GROUP_ID: `projector-${topicPrefix}`,
         POWERTOOLS_LOG_LEVEL: 'DEBUG',
       },
       readyWhen: [/offline-msk: .* joined/],

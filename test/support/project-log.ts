@@ -1,29 +1,40 @@
+import { randomUUID } from 'node:crypto';
 import { topicName } from '../../lib/config/topics.js';
-import type { ProjectionStore } from '../../lib/projection/store.js';
+import { encodeEvent } from '../../lib/events/codec.js';
+import { kafkaHeaders } from '../../lib/events/headers.js';
+import type { BankEvent } from '../../lib/events/types.js';
+import { createPublisher } from '../../lib/kafka/producer.js';
+import { ProjectionStore } from '../../lib/projection/store.js';
 import { handleMskEvent } from '../../lib/projector/handle-msk-event.js';
 import type { ProjectorOptions } from '../../lib/projector/project-batch.js';
-import type { Publisher } from '../../lib/kafka/producer.js';
+import { localStackControl } from '../../localstack/stack/control-client.js';
 import { mskEvent, mskRecord } from './msk-events.js';
 import { localKafkaClient, readBack, recordCount } from './read-back.js';
+import { testRedis } from './redis.js';
 
 /**
- * Runs the projector in process over a commands topic as the event source mapping would, until it has
- * decided every request there, the saga steps it publishes itself included. Facts and saga steps go to
- * the real topics of `topicPrefix`.
+ * A deployment of the service's log and projection of a test's own: a topic set under a fresh prefix on
+ * the local broker, a Redis key prefix, the service's publisher, and the projector run in process
+ * (`project()`) over the commands topic as the event source mapping would, until it has decided every
+ * request there, the saga steps it publishes itself included.
  *
  * @example
  * ```ts
- * await projectLog({ store, publisher, topicPrefix });
+ * const service = await localService('asyncapi');
+ * await service.publishRequests([open, deposit]);
+ * await service.project();
  * ```
  */
-export async function projectLog(options: {
-  store: ProjectionStore;
-  publisher: Publisher;
-  topicPrefix: string;
-}): Promise<void> {
-  const { store, publisher, topicPrefix } = options;
+export async function localService(label: string) {
+  const topicPrefix = `${label}-${randomUUID()}`;
+  await localStackControl().createTopicSet(topicPrefix);
+  const redis = await testRedis(label);
+  const store = new ProjectionStore(redis.redis, redis.prefix);
+  const publisher = createPublisher({
+    client: { brokers: (process.env.KAFKA_BROKERS ?? '').split(','), auth: { mechanism: 'plaintext' } },
+  });
   const kafka = localKafkaClient(process.env.KAFKA_BROKERS ?? '');
-  const topic = topicName('commands', topicPrefix);
+  const commandsTopic = topicName('commands', topicPrefix);
   const live: ProjectorOptions = {
     publish: async (messages) => {
       await publisher.publish(
@@ -37,18 +48,51 @@ export async function projectLog(options: {
     },
   };
   const done = new Set<string>();
-  for (;;) {
-    const records = (await readBack(kafka, topic, await recordCount(kafka, topic)))
-      .filter((record) => !done.has(`${record.partition}:${record.offset}`))
-      .sort((a, b) => a.partition - b.partition || Number(a.offset) - Number(b.offset));
-    if (records.length === 0) return;
-    for (const record of records) done.add(`${record.partition}:${record.offset}`);
-    await handleMskEvent(
-      mskEvent(
-        records.map((r) => mskRecord(topic, r.partition, Number(r.offset), r.key ?? null, r.value ?? null)),
+  return {
+    topicPrefix,
+    redisPrefix: redis.prefix,
+    redis: redis.redis,
+    store,
+    publisher,
+    kafka,
+    /** Publishes requests to the commands topic, as the command functions do. */
+    publishRequests: (requests: readonly BankEvent[]) =>
+      publisher.publish(
+        requests.map((event) => ({
+          topic: commandsTopic,
+          key: event.accountId,
+          value: encodeEvent(event),
+          headers: kafkaHeaders(event),
+        })),
       ),
-      store,
-      live,
-    );
-  }
+    /** Every record of one of the service's topics. */
+    read: async (role: 'commands' | 'facts') =>
+      readBack(kafka, topicName(role, topicPrefix), await recordCount(kafka, topicName(role, topicPrefix))),
+    /** Decides every request not yet decided, until the projector publishes no new one. */
+    project: async () => {
+      for (;;) {
+        const records = (await readBack(kafka, commandsTopic, await recordCount(kafka, commandsTopic)))
+          .filter((record) => !done.has(`${record.partition}:${record.offset}`))
+          .sort((a, b) => a.partition - b.partition || Number(a.offset) - Number(b.offset));
+        if (records.length === 0) return;
+        for (const record of records) done.add(`${record.partition}:${record.offset}`);
+        await handleMskEvent(
+          mskEvent(
+            records.map((r) =>
+              mskRecord(commandsTopic, r.partition, Number(r.offset), r.key ?? null, r.value ?? null),
+            ),
+          ),
+          store,
+          live,
+        );
+      }
+    },
+    stop: async () => {
+      await publisher.disconnect();
+      await redis.cleanup();
+    },
+  };
 }
+
+/** The service {@link localService} starts. */
+export type LocalService = Awaited<ReturnType<typeof localService>>;
