@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { topicName } from '../../lib/config/topics.js';
-import { request as httpRequest } from 'node:http';
 import type { Kafka } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeEvent } from '../../lib/events/codec.js';

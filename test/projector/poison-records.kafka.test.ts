@@ -25,7 +25,13 @@ const defaultPartitioner = Partitioners.DefaultPartitioner();
 const partitionOf = (accountId: string) =>
   defaultPartitioner({
     topic: 'any',
-    partitionMetadata: Array.from({ length: PARTITIONS }, (_, id) => ({ partitionId: id, leader: 0 })),
+    partitionMetadata: Array.from({ length: PARTITIONS }, (_, id) => ({
+      partitionId: id,
+      leader: 0,
+      partitionErrorCode: 0,
+      replicas: [0],
+      isr: [0],
+    })),
     message: { key: accountId, value: '' },
   });
 

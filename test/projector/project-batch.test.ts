@@ -128,7 +128,9 @@ describe('projecting batches into Redis', () => {
     expect(await balance(account)).toBe(42);
     const letters = deadLetters.filter((letter) => letter.partition === 2);
     expect(letters.map((letter) => letter.offset).sort()).toEqual(['1', '2', '3', '4', '5', '6']);
-    expect(letters.find((letter) => letter.offset === '1')?.value).toBe(Buffer.from('{not json').toString('base64'));
+    expect(letters.find((letter) => letter.offset === '1')?.value).toBe(
+      Buffer.from('{not json').toString('base64'),
+    );
     const reasons = letters.map((letter) => letter.reason);
     expect(reasons.sort()).toEqual(
       [
