@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { connect } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { describe, expect, it } from 'vitest';
+import { topicName } from '../../lib/config/topics.js';
 import { freePort } from '../../localstack/offline/free-port.js';
 import { localStackControl } from '../../localstack/stack/control-client.js';
 import { STACK_ENV_NAMES } from '../../localstack/stack/stack-env.js';
@@ -130,7 +131,9 @@ describe('npm run dev', () => {
       expect(await ping.json()).toEqual({ result: 'PONG' });
       const admin = localKafkaClient(vars.KAFKA_BROKERS ?? '').admin();
       await admin.connect();
-      const metadata = await admin.fetchTopicMetadata({ topics: [vars.KAFKA_TOPIC ?? ''] });
+      const metadata = await admin.fetchTopicMetadata({
+        topics: [topicName('commands', vars.KAFKA_TOPIC_PREFIX)],
+      });
       await admin.disconnect();
       expect(metadata.topics[0]?.partitions.length).toBeGreaterThan(0);
       await localStackControl(vars.LOCAL_STACK_CONTROL_URL).createTopic(`dev-cli-${randomUUID()}`, 1);

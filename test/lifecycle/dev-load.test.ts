@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LOCAL_STAGE } from '../../lib/config/stages.js';
 import { freePort } from '../../localstack/offline/free-port.js';
 import { envWithoutStack, runNpmScript } from '../support/cli-process.js';
 import { descendants } from '../support/process-tree.js';
@@ -118,7 +119,7 @@ describe('npm run dev under load', () => {
     try {
       const invoked = await lambda.send(
         new InvokeCommand({
-          FunctionName: 'banku-dev-projectEvents',
+          FunctionName: `banku-${LOCAL_STAGE}-projectEvents`,
           Payload: Buffer.from(JSON.stringify({ records: 'not an MSK event' })),
         }),
       );
