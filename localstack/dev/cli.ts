@@ -50,6 +50,8 @@ try {
     lambdaPort: Number(process.env.BANKU_LAMBDA_PORT ?? 3002),
     readyWhen: [/offline-msk: .* joined/],
     onOutput: (line) => console.error(line),
+    // It bundles every function first: seconds on a quiet machine, minutes on a crowded one.
+    timeoutMs: 240_000,
   });
   const { pid, exited } = offline;
   void exited.then(({ code, signal }) =>
