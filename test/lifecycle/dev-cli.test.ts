@@ -57,17 +57,23 @@ function accepts(host: string, port: number): Promise<boolean> {
   });
 }
 
-/** The serverless-offline process under `npm run dev`, and the processes the local stack started. */
+/**
+ * The serverless-offline process under `npm run dev`, and the processes the local stack started: the
+ * other children of the same process, but for tsx's esbuild service, which compiles the CLI itself.
+ */
 function devProcesses(dev: DevProcess): { offline: number; stack: number[] } {
   const below = descendants(dev.pid);
   const offline = below.find((pid) => commandLine(pid).includes('osls/bin/serverless.js'));
   if (offline === undefined) throw new Error('no serverless offline process under npm run dev');
   const cli = parentOf(offline);
-  return { offline, stack: below.filter((pid) => pid !== offline && parentOf(pid) === cli) };
+  const stack = below.filter(
+    (pid) => pid !== offline && parentOf(pid) === cli && !commandLine(pid).includes('esbuild'),
+  );
+  return { offline, stack };
 }
 
-async function stopDev(dev: DevProcess, prefix: string) {
-  killTree(dev.child);
+async function stopDev(dev: DevProcess | undefined, prefix: string) {
+  if (dev) killTree(dev.child);
   const redis = directRedis();
   const keys = await redis.keys(`${prefix}:*`);
   if (keys.length > 0) await redis.unlink(...keys);

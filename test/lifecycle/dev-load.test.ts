@@ -41,7 +41,7 @@ describe('npm run dev under load', () => {
   }, 300_000);
 
   afterAll(async () => {
-    killTree(dev.child);
+    if (dev) killTree(dev.child);
     const redis = directRedis();
     const keys = await redis.keys(`${prefix}:*`);
     if (keys.length > 0) await redis.unlink(...keys);
