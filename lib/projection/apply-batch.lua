@@ -1,20 +1,27 @@
 -- Applies one partition's decided (or replayed) batch atomically, or refuses it when the state moved
 -- since it was read: another invocation of the same partition wrote in between, a request was already
--- decided, or a rebuild switched namespaces. Every guard runs before any write, so a refusal writes
--- nothing. It knows no business rule: it compares what it is told to compare, and writes what it is
+-- decided, a command was abandoned, or a rebuild switched namespaces; or refuses it because the
+-- projection lost the state the consumer's offsets imply. Every guard runs before any write, so a
+-- refusal writes nothing. It knows no business rule: it compares what it is told to compare, and writes what it is
 -- told to write, with as few commands as Redis allows (Upstash bills each one).
 --
 -- KEYS: every key the batch touches, each once. ARGV[1]: the plan below, as JSON; it names keys by
 -- their index in KEYS, and hands the values over as ranges of ARGV (`{from, to}`, inclusive), which go
 -- to Redis as they are: values are neither escaped into the JSON nor decoded from it.
 --   pointer, namespace, defaultNamespace  with followPointer: refuse unless the pointer names namespace
---   checkpoint: {key, factsField, expectedFacts, offsetField?, offset?}
---                                         refuse unless the partition holds expectedFacts facts (no
---                                         other write since the batch was read); then count `added`
---                                         more and keep the larger offset
+--   checkpoint: {key, factsField, expectedFacts, offsetField?, offset?, follows?}
+--                                         first, with `follows`: the state is lost unless the offset
+--                                         reached `follows` ('-1': may be missing). Then refuse unless
+--                                         the partition holds expectedFacts facts (no other write since
+--                                         the batch was read); then count `added` more and keep the
+--                                         larger offset
 --   added                                 facts this batch adds
 --   undecided: [key]                      refuse if any of these request markers exists
 --   redecided: [{key, expected}]          refuse unless each of these markers holds `expected`
+--   fates: {keys: [key], ids: [transactionId], abandoned: [bool]}
+--                                         the transactions of the commands decided now: refuse unless
+--                                         each is marked abandoned exactly when the decision says so
+--                                         (the commands write the marks; this script only reads them)
 --   markers: {keys: [key], from, to}     MSET each key to its value, ARGV[from + i - 1] for keys[i]
 --   hashes: [{key, from, to}]             HSET field / value pairs
 --   staged: [{key, stage, from, to}]      HSET only over a lower `stage` field (a rebuild replays two
@@ -22,9 +29,10 @@
 --   sortedSets: [{key, from, to}]         ZADD score / member pairs
 --   totals: {key, deltas: {field: delta}} HINCRBY each
 --   outbox: {key, acknowledged: {from, to}, add: {from, to}, returnPending}
---   deadLetters: {key, from, to}          HSETNX field / value pairs
 -- Returns {status: 'ok', pending: [outbox field]} (with returnPending; the caller holds this batch's
--- messages already and fetches any others, left by a crash, separately) or {status: 'conflict', reason}.
+-- messages already and fetches any others, left by a crash, separately), {status: 'conflict', reason},
+-- {status: 'lost', checkpoint} when the partition's checkpoint is missing or behind `follows`, or
+-- {status: 'abandoned', transactions: [id]} when commands were abandoned since the batch was decided.
 local p = cjson.decode(ARGV[1])
 local function conflict(reason) return cjson.encode({ status = 'conflict', reason = reason }) end
 local CHUNK = 500 -- pairs per command: unpack() is bounded by Lua's stack
@@ -32,12 +40,19 @@ local function each_chunk(from, to, step, run)
   for i = from, to, CHUNK * step do run(i, math.min(i + CHUNK * step - 1, to)) end
 end
 
+local cp = p.checkpoint
+local held = redis.call('HMGET', KEYS[cp.key], cp.factsField, cp.offsetField or cp.factsField)
+-- First: a projection that lost state must not be decided against, whatever else holds.
+if cp.follows then
+  local reached = held[2]
+  if (not reached and cp.follows ~= '-1') or (reached and tonumber(reached) < tonumber(cp.follows)) then
+    return cjson.encode({ status = 'lost', checkpoint = reached or cjson.null })
+  end
+end
 if p.followPointer then
   local current = redis.call('GET', KEYS[p.pointer]) or p.defaultNamespace
   if current ~= p.namespace then return conflict('namespace_switched') end
 end
-local cp = p.checkpoint
-local held = redis.call('HMGET', KEYS[cp.key], cp.factsField, cp.offsetField or cp.factsField)
 if (held[1] or '0') ~= cp.expectedFacts then return conflict('partition_changed') end
 local decided = 0
 each_chunk(1, #p.undecided, 1, function(i, j)
@@ -49,6 +64,21 @@ if decided > 0 then return conflict('already_decided') end
 for _, marker in ipairs(p.redecided) do
   if (redis.call('GET', KEYS[marker.key]) or '') ~= marker.expected then return conflict('already_decided') end
 end
+local fates = p.fates
+local changed = false
+local abandoned = {}
+each_chunk(1, #fates.keys, 1, function(i, j)
+  local keys = {}
+  for k = i, j do keys[#keys + 1] = KEYS[fates.keys[k]] end
+  local marks = redis.call('MGET', unpack(keys))
+  for k = i, j do
+    local isAbandoned = marks[k - i + 1] == 'abandoned'
+    if fates.abandoned[k] and not isAbandoned then changed = true end
+    if isAbandoned and not fates.abandoned[k] then abandoned[#abandoned + 1] = fates.ids[k] end
+  end
+end)
+if changed then return conflict('fate_changed') end
+if #abandoned > 0 then return cjson.encode({ status = 'abandoned', transactions = abandoned }) end
 
 local m = p.markers
 each_chunk(1, #m.keys, 1, function(i, j)
@@ -83,8 +113,6 @@ end
 if ob.add.to >= ob.add.from then
   each_chunk(ob.add.from, ob.add.to, 2, function(i, j) redis.call('HSET', outbox, unpack(ARGV, i, j)) end)
 end
-local dl = p.deadLetters
-for i = dl.from, dl.to, 2 do redis.call('HSETNX', KEYS[dl.key], ARGV[i], ARGV[i + 1]) end
 local pending = {}
 if ob.returnPending then pending = redis.call('HKEYS', outbox) end
 return cjson.encode({ status = 'ok', pending = pending })

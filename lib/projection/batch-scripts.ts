@@ -3,7 +3,7 @@ import { UnexpectedReplyError } from './errors.js';
 import {
   currentNamespaceKey,
   DEFAULT_NAMESPACE,
-  deadLettersKey,
+  transactionFateKey,
   PROJECTION_FIELDS,
   projectionKeys,
 } from './keys.js';
@@ -109,7 +109,11 @@ export function applyBatchArgs(
     expectedFacts: String(write.expectedFacts),
     ...(write.commandsOffset === undefined
       ? {}
-      : { offsetField: PROJECTION_FIELDS.commandsOffset(write.partition), offset: write.commandsOffset }),
+      : {
+          offsetField: PROJECTION_FIELDS.commandsOffset(write.partition),
+          offset: write.commandsOffset,
+          ...(write.commandsFollows === undefined ? {} : { follows: write.commandsFollows }),
+        }),
   };
 
   const undecided: number[] = [];
@@ -148,12 +152,15 @@ export function applyBatchArgs(
     sortedSets.push({ key: args.key(names.history(accountId)), ...args.values(members) });
   }
 
+  const fates = { keys: [] as number[], ids: [] as string[], abandoned: [] as boolean[] };
+  for (const { transactionId, abandoned } of write.fates ?? []) {
+    fates.keys.push(args.key(transactionFateKey(prefix, transactionId)));
+    fates.ids.push(transactionId);
+    fates.abandoned.push(abandoned);
+  }
+
   const outboxAdd: string[] = [];
   for (const message of write.outbox) outboxAdd.push(message.position, JSON.stringify(message));
-  const deadLetters: string[] = [];
-  for (const letter of write.deadLetters) {
-    deadLetters.push(`${letter.topic}:${letter.partition}:${letter.offset}`, JSON.stringify(letter));
-  }
   const plan = {
     namespace: write.namespace,
     defaultNamespace: DEFAULT_NAMESPACE,
@@ -163,6 +170,7 @@ export function applyBatchArgs(
     added: String(write.factsApplied),
     undecided,
     redecided,
+    fates,
     markers,
     hashes,
     staged,
@@ -182,24 +190,31 @@ export function applyBatchArgs(
       add: args.values(outboxAdd),
       returnPending: options.returnOutbox,
     },
-    deadLetters: { key: args.key(deadLettersKey(prefix)), ...args.values(deadLetters) },
   };
   return { keys: args.keys, argv: args.argv(plan) };
 }
 
 /**
  * The apply script's answer: written, with the positions of the partition's outbox still to publish
- * (when asked for), or refused and why.
+ * (when asked for); or refused, and why: a conflict, commands abandoned since the decision (their
+ * transaction ids), or lost state (what the partition's commands checkpoint holds, null when missing).
  *
  * @example
  * ```ts
  * const outcome = parseApplyReply(await script.exec(keys, argv));
  * ```
  */
-export function parseApplyReply(reply: unknown): { pending: string[] } | { conflict: string } {
+export function parseApplyReply(
+  reply: unknown,
+): { pending: string[] } | { conflict: string } | { abandoned: string[] } | { lost: string | null } {
   const parsed = parseJsonReply('apply', reply) as
-    { status: 'ok'; pending: string[] | object } | { status: 'conflict'; reason: string };
+    | { status: 'ok'; pending: string[] | object }
+    | { status: 'conflict'; reason: string }
+    | { status: 'abandoned'; transactions: string[] }
+    | { status: 'lost'; checkpoint: string | null };
   if (parsed.status === 'conflict') return { conflict: parsed.reason };
+  if (parsed.status === 'abandoned') return { abandoned: parsed.transactions };
+  if (parsed.status === 'lost') return { lost: parsed.checkpoint };
   return { pending: (Array.isArray(parsed.pending) ? (parsed.pending as string[]) : []).sort() };
 }
 

@@ -6,7 +6,7 @@
  * | key | type | holds | grows |
  * | --- | --- | --- | --- |
  * | `<prefix>:projection:current` | string | the namespace readers and the projector use (default `main`) | fixed |
- * | `<prefix>:dead-letters` | hash | records no projection could use, by `topic:partition:offset` | one field per bad record; a person empties it |
+ * | `<prefix>:fate:<transactionId>` | string | `abandoned`: its command answered 503, so it must never take effect (see {@link transactionFateKey}) | fixed; expires after 7 days |
  * | `<ns>:acct:<accountId>` | hash | name, currency, balance, version, openedAt, updatedAt | fixed |
  * | `<ns>:hist:<accountId>` | sorted set | history entries (JSON), scored by the account's version | one member per fact on the account |
  * | `<ns>:tx:<transactionId>` | hash | type, status, reason, stage, accountId, amount, counterparty, at | fixed (the latest stage's) |
@@ -78,17 +78,29 @@ export function currentNamespaceKey(prefix: string): string {
 }
 
 /**
- * Records the projector could not use (undecodable requests or facts), whatever the namespace: they
- * belong to the topics, not to one projection of them.
+ * A command's transaction that must never take effect, outside every namespace (it belongs to the
+ * request, not to a projection of the log): `abandoned` when its command answered 503. The command
+ * writes it only if the projector has not decided the transaction yet, and the projector checks it in
+ * the same atomic step as its decision, so whichever comes first wins. The projector writes nothing
+ * here: a decided transaction is known by its `tx:` hash.
  *
  * @example
  * ```ts
- * await redis.hgetall(deadLettersKey('banku'));
+ * await redis.get(transactionFateKey('banku', transactionId)); // 'abandoned' or null
  * ```
  */
-export function deadLettersKey(prefix: string): string {
-  return `${prefix}:dead-letters`;
+export function transactionFateKey(prefix: string, transactionId: string): string {
+  return `${prefix}:fate:${transactionId}`;
 }
+
+/** The value of {@link transactionFateKey}. */
+export const TRANSACTION_FATE = { abandoned: 'abandoned' } as const;
+
+/**
+ * How long an abandonment is kept: as long as its pending marker and Idempotency-Key, far beyond the
+ * time its record (if it reached the log) takes to reach the projector.
+ */
+export const TRANSACTION_FATE_TTL_SECONDS = 7 * 24 * 60 * 60;
 
 /**
  * The common start of every key of one namespace.

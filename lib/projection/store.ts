@@ -10,18 +10,16 @@ import {
   toAccount,
   toTransaction,
 } from './batch-scripts.js';
-import { BatchConflictError, UnexpectedReplyError } from './errors.js';
 import {
-  currentNamespaceKey,
-  DEFAULT_NAMESPACE,
-  deadLettersKey,
-  PROJECTION_FIELDS,
-  projectionKeys,
-} from './keys.js';
+  BatchConflictError,
+  ProjectionStateLostError,
+  RequestsAbandonedError,
+  UnexpectedReplyError,
+} from './errors.js';
+import { currentNamespaceKey, DEFAULT_NAMESPACE, PROJECTION_FIELDS, projectionKeys } from './keys.js';
 import type {
   BatchState,
   BatchWrite,
-  DeadLetter,
   HistoryEntry,
   OutboxMessage,
   StoredAccount,
@@ -96,6 +94,9 @@ export class ProjectionStore {
     const { keys, argv } = applyBatchArgs(this.prefix, write, options);
     const outcome = parseApplyReply(await this.#applyScript.exec(keys, argv));
     if ('conflict' in outcome) throw new BatchConflictError(outcome.conflict);
+    if ('abandoned' in outcome) throw new RequestsAbandonedError(outcome.abandoned);
+    if ('lost' in outcome)
+      throw new ProjectionStateLostError(write.partition, write.commandsFollows ?? '-1', outcome.lost);
     const known = new Map(write.outbox.map((message) => [message.position, message]));
     const missing = outcome.pending.filter((position) => !known.has(position));
     if (missing.length > 0) {
@@ -110,6 +111,51 @@ export class ProjectionStore {
       });
     }
     return outcome.pending.flatMap((position) => known.get(position) ?? []);
+  }
+
+  /**
+   * After a partition's facts were restored: sets its commands checkpoint to the offset the consumer
+   * committed (it only moves forward), so the live projector decides again.
+   */
+  async restoreCheckpoint(request: {
+    namespace: string;
+    partition: number;
+    commandsOffset: string;
+  }): Promise<void> {
+    // The write checks the partition's fact count, read just before: an overlapping restore of the same
+    // partition may move it in between, so a refusal is read again, a few times.
+    for (let attempt = 0; ; attempt += 1) {
+      const state = await this.readBatchState({
+        namespace: request.namespace,
+        followPointer: true,
+        partition: request.partition,
+        accounts: [],
+        requests: [],
+      });
+      try {
+        await this.applyBatch(
+          {
+            namespace: state.namespace,
+            followPointer: true,
+            partition: request.partition,
+            expectedFacts: state.partitionFacts,
+            transactionsInOrder: true,
+            decisions: [],
+            accounts: [],
+            history: [],
+            transactions: [],
+            totals: { deposited: 0, withdrawn: 0, inFlight: 0, balances: 0 },
+            factsApplied: 0,
+            commandsOffset: request.commandsOffset,
+            outbox: [],
+          },
+          { returnOutbox: false },
+        );
+        return;
+      } catch (error) {
+        if (!(error instanceof BatchConflictError) || attempt >= 4) throw error;
+      }
+    }
   }
 
   /** Whether a namespace holds a projection (anything applied to it). */
@@ -159,12 +205,6 @@ export class ProjectionStore {
     if (reply !== 'switched' && reply !== 'moved' && reply !== 'behind')
       throw new UnexpectedReplyError('switch', reply);
     return reply;
-  }
-
-  /** Every record no projection could use. */
-  async deadLetters(): Promise<DeadLetter[]> {
-    const fields = (await this.#hash(deadLettersKey(this.prefix))) ?? {};
-    return Object.values(fields).map((json) => JSON.parse(json) as DeadLetter);
   }
 
   /** One account, or undefined. */
