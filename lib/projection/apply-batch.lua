@@ -23,8 +23,10 @@
 --                                         each is marked abandoned exactly when the decision says so
 --                                         (the commands write the marks; this script only reads them)
 --   markers: {keys: [key], from, to}     MSET each key to its value, ARGV[from + i - 1] for keys[i]
---   hashes: [{key, from, to}]             HSET field / value pairs
---   staged: [{key, stage, from, to}]      HSET only over a lower `stage` field (a rebuild replays two
+--   hashes: [{key, from, to}]             HSET field / value pairs (the accounts)
+--   transactions: [{key, from, to}]       HSET field / value pairs, in decision order, before any other
+--                                         write
+--   staged: [{key, stage, from, to}]      instead, HSET only over a lower `stage` field (a rebuild replays two
 --                                         partitions' facts of one transaction in either order)
 --   sortedSets: [{key, from, to}]         ZADD score / member pairs
 --   totals: {key, deltas: {field: delta}} HINCRBY each
@@ -80,6 +82,14 @@ end)
 if changed then return conflict('fate_changed') end
 if #abandoned > 0 then return cjson.encode({ status = 'abandoned', transactions = abandoned }) end
 
+-- The transactions first, in the order they were decided: a hash Redis refuses to write (a key of the
+-- wrong type) then stops the script before anything else is written, with only the statuses of the
+-- transactions decided before it written, which every retry (or its bisection) writes again the same.
+for _, hash in ipairs(p.transactions) do redis.call('HSET', KEYS[hash.key], unpack(ARGV, hash.from, hash.to)) end
+for _, hash in ipairs(p.staged) do
+  local stage = tonumber(redis.call('HGET', KEYS[hash.key], 'stage') or '-1')
+  if tonumber(hash.stage) > stage then redis.call('HSET', KEYS[hash.key], unpack(ARGV, hash.from, hash.to)) end
+end
 local m = p.markers
 each_chunk(1, #m.keys, 1, function(i, j)
   local args = {}
@@ -90,10 +100,6 @@ each_chunk(1, #m.keys, 1, function(i, j)
   redis.call('MSET', unpack(args))
 end)
 for _, hash in ipairs(p.hashes) do redis.call('HSET', KEYS[hash.key], unpack(ARGV, hash.from, hash.to)) end
-for _, hash in ipairs(p.staged) do
-  local stage = tonumber(redis.call('HGET', KEYS[hash.key], 'stage') or '-1')
-  if tonumber(hash.stage) > stage then redis.call('HSET', KEYS[hash.key], unpack(ARGV, hash.from, hash.to)) end
-end
 for _, set in ipairs(p.sortedSets) do redis.call('ZADD', KEYS[set.key], unpack(ARGV, set.from, set.to)) end
 for field, delta in pairs(p.totals.deltas) do
   if delta ~= '0' then redis.call('HINCRBY', KEYS[p.totals.key], field, delta) end

@@ -133,11 +133,12 @@ export function applyBatchArgs(
   for (const account of write.accounts) {
     hashes.push({ key: args.key(names.account(account.accountId)), ...args.values(accountFields(account)) });
   }
+  const transactions: { key: number; from: number; to: number }[] = [];
   const staged: { key: number; stage: string; from: number; to: number }[] = [];
   for (const tx of latestPerTransaction(write.transactions)) {
     const key = args.key(names.transaction(tx.transactionId));
     const fields = args.values(transactionFields(tx));
-    if (write.transactionsInOrder) hashes.push({ key, ...fields });
+    if (write.transactionsInOrder) transactions.push({ key, ...fields });
     else staged.push({ key, stage: String(tx.stage), ...fields });
   }
 
@@ -172,8 +173,9 @@ export function applyBatchArgs(
     redecided,
     fates,
     markers,
-    hashes,
+    transactions,
     staged,
+    hashes,
     sortedSets,
     totals: {
       key: args.key(names.totals),

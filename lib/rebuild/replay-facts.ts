@@ -1,5 +1,5 @@
-import { evolveBatch } from '../domain/batch.js';
-import type { Outcome } from '../domain/types.js';
+import { evolveBatch, type FactStep } from '../domain/batch.js';
+import type { AccountsState, Outcome } from '../domain/types.js';
 import { factId } from '../events/ids.js';
 import { logger } from '../logging/logger.js';
 import { BatchConflictError } from '../projection/errors.js';
@@ -9,6 +9,18 @@ import type { PartitionBatch } from '../projector/partition-batch.js';
 
 /** A namespace being rebuilt has no other writer; a refusal means something else wrote it, so retry a little. */
 const MAX_CONFLICT_RETRIES = 3;
+
+/**
+ * What a restore has evolved of its facts partition so far, from the log's start: every account as the
+ * facts leave it, and the ids of the facts seen. With it, {@link replayFacts} judges what the projection
+ * still holds by each account's version rather than by the dedupe markers: after a partial loss (keys
+ * evicted, a wipe racing a write) a request's marker may outlive the account it changed, and the fact
+ * must then be applied again.
+ */
+export interface RestoreFold {
+  accounts: AccountsState;
+  readonly seen: Set<string>;
+}
 
 /**
  * Applies one facts partition's batch to a namespace: reads the accounts the facts touch and which of
@@ -25,6 +37,7 @@ export async function replayFacts(
   store: ProjectionStore,
   batch: PartitionBatch<Outcome>,
   namespace: string,
+  restore?: RestoreFold,
 ): Promise<number> {
   for (const letter of batch.deadLetters) {
     // The live projector published this fact, so this is a bug to look into; the rebuild goes on.
@@ -38,6 +51,7 @@ export async function replayFacts(
   const facts = batch.items.map((item) => item.value);
   const accounts = [...new Set(facts.map((fact) => fact.accountId))];
   const requests = [...new Set(facts.map((fact) => fact.requestEventId))];
+  const fromLog = restore ? evolveFromLog(facts, restore) : undefined;
   for (let attempt = 0; ; attempt += 1) {
     const state = await store.readBatchState({
       namespace,
@@ -51,7 +65,13 @@ export async function replayFacts(
         types.map((type) => factId(requestEventId, type)),
       ),
     );
-    const { steps } = evolveBatch(facts, state.accounts, { applied });
+    const steps = fromLog
+      ? fromLog.filter(({ fact, account }) =>
+          account
+            ? (state.accounts.get(account.accountId)?.version ?? 0) < account.version
+            : !applied.has(factId(fact.requestEventId, fact.type)),
+        )
+      : evolveBatch(facts, state.accounts, { applied }).steps;
     try {
       await store.applyBatch(
         {
@@ -70,4 +90,12 @@ export async function replayFacts(
       if (!(error instanceof BatchConflictError) || attempt >= MAX_CONFLICT_RETRIES) throw error;
     }
   }
+}
+
+/** Evolves a restore's next facts over what it evolved before, whatever the projection holds. */
+function evolveFromLog(facts: readonly Outcome[], restore: RestoreFold): readonly FactStep[] {
+  const { steps, state } = evolveBatch(facts, restore.accounts, { applied: restore.seen });
+  for (const { fact } of steps) restore.seen.add(factId(fact.requestEventId, fact.type));
+  restore.accounts = state;
+  return steps;
 }
