@@ -3,9 +3,10 @@ import { UnexpectedReplyError } from './errors.js';
 import {
   currentNamespaceKey,
   DEFAULT_NAMESPACE,
-  transactionFateKey,
+  historyBucket,
   PROJECTION_FIELDS,
   projectionKeys,
+  transactionFateKey,
 } from './keys.js';
 import type { BatchState, BatchWrite, StoredAccount, StoredTransaction } from './types.js';
 
@@ -145,12 +146,13 @@ export function applyBatchArgs(
   const sortedSets: { key: number; from: number; to: number }[] = [];
   const entries = new Map<string, string[]>();
   for (const { accountId, entry } of write.history) {
-    let members = entries.get(accountId);
-    if (!members) entries.set(accountId, (members = []));
+    const key = names.history(accountId, historyBucket(entry.seq));
+    let members = entries.get(key);
+    if (!members) entries.set(key, (members = []));
     members.push(String(entry.seq), JSON.stringify(entry));
   }
-  for (const [accountId, members] of entries) {
-    sortedSets.push({ key: args.key(names.history(accountId)), ...args.values(members) });
+  for (const [key, members] of entries) {
+    sortedSets.push({ key: args.key(key), ...args.values(members) });
   }
 
   const fates = { keys: [] as number[], ids: [] as string[], abandoned: [] as boolean[] };

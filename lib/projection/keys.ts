@@ -35,13 +35,34 @@ export function projectionKeys(prefix: string, namespace: string) {
     namespace,
     root: ns,
     account: (accountId: string) => `${ns}:acct:${accountId}`,
-    history: (accountId: string) => `${ns}:hist:${accountId}`,
+    /** One of an account's history keys: `bucket` 0 holds versions below {@link HISTORY_ENTRIES_PER_KEY}. */
+    history: (accountId: string, bucket: number) =>
+      bucket === 0 ? `${ns}:hist:${accountId}` : `${ns}:hist:${accountId}:${bucket}`,
     transaction: (transactionId: string) => `${ns}:tx:${transactionId}`,
     request: (requestEventId: string) => `${ns}:req:${requestEventId}`,
     totals: `${ns}:totals`,
     outbox: (partition: number) => `${ns}:outbox:${partition}`,
     checkpoint: `${ns}:checkpoint`,
   };
+}
+
+/**
+ * How many versions of an account one history key covers: an account's history is split into keys of
+ * at most this many entries (about 3 MB), so that no key grows without bound however busy the account
+ * (Upstash refuses a record over 100 MB). Changing it needs a rebuild.
+ */
+export const HISTORY_ENTRIES_PER_KEY = 10_000;
+
+/**
+ * Which of an account's history keys holds the entry of `version`.
+ *
+ * @example
+ * ```ts
+ * keys.history(accountId, historyBucket(entry.seq));
+ * ```
+ */
+export function historyBucket(version: number): number {
+  return Math.floor(version / HISTORY_ENTRIES_PER_KEY);
 }
 
 /** The type of {@link projectionKeys}' result. */

@@ -16,7 +16,13 @@ import {
   RequestsAbandonedError,
   UnexpectedReplyError,
 } from './errors.js';
-import { currentNamespaceKey, DEFAULT_NAMESPACE, PROJECTION_FIELDS, projectionKeys } from './keys.js';
+import {
+  currentNamespaceKey,
+  DEFAULT_NAMESPACE,
+  historyBucket,
+  PROJECTION_FIELDS,
+  projectionKeys,
+} from './keys.js';
 import type {
   BatchState,
   BatchWrite,
@@ -221,7 +227,8 @@ export class ProjectionStore {
 
   /**
    * A page of an account's history, newest first, with each entry's transaction status joined.
-   * `before` is the `seq` to continue below (the previous page's cursor).
+   * `before` is the `seq` to continue below (the previous page's cursor; the account's version + 1 for
+   * the first page, read here when not given).
    */
   async listHistory(
     namespace: string,
@@ -232,13 +239,19 @@ export class ProjectionStore {
     more: boolean;
   }> {
     const keys = projectionKeys(this.prefix, namespace);
-    const max: '+inf' | `(${number}` = page.before === undefined ? '+inf' : `(${page.before}`;
-    const members: string[] = await this.#redis.zrange<string[]>(keys.history(accountId), max, '-inf', {
-      byScore: true,
-      rev: true,
-      offset: 0,
-      count: page.limit + 1,
-    });
+    // Versions below `before`, newest first, from the key holding the newest down to the oldest.
+    const before =
+      page.before ?? Number((await this.#redis.hget(keys.account(accountId), 'version')) ?? 0) + 1;
+    const members: string[] = [];
+    for (let bucket = historyBucket(before - 1); bucket >= 0 && members.length <= page.limit; bucket -= 1) {
+      const found: string[] = await this.#redis.zrange<string[]>(
+        keys.history(accountId, bucket),
+        `(${before}`,
+        '-inf',
+        { byScore: true, rev: true, offset: 0, count: page.limit + 1 - members.length },
+      );
+      members.push(...found);
+    }
     const entries = members.slice(0, page.limit).map((member) => JSON.parse(member) as HistoryEntry);
     // One request for the page's statuses, whatever its length.
     const pipeline = this.#redis.pipeline();
