@@ -8,20 +8,21 @@
  * | `<prefix>:projection:current` | string | the namespace readers and the projector use (default `main`) | fixed |
  * | `<prefix>:fate:<transactionId>` | string | `abandoned`: its command answered 503, so it must never take effect (see {@link transactionFateKey}) | fixed; expires after 7 days |
  * | `<ns>:acct:<accountId>` | hash | name, currency, balance, version, openedAt, updatedAt | fixed |
- * | `<ns>:hist:<accountId>` | sorted set | history entries (JSON), scored by the account's version | one member per fact on the account |
+ * | `<ns>:hist:<accountId>`, then `…:<n>` | sorted set | history entries (JSON), scored by the account's version: versions below 10,000 in the first key, the next 10,000 in `:1`, and so on | at most {@link HISTORY_ENTRIES_PER_KEY} members per key; one key more per 10,000 facts on the account |
  * | `<ns>:tx:<transactionId>` | hash | type, status, reason, stage, accountId, amount, counterparty, at | fixed (the latest stage's) |
  * | `<ns>:req:<eventId>` | string | the fact types a request was decided as: the dedupe | fixed; one key per request |
  * | `<ns>:totals` | hash | deposited, withdrawn, inFlight, balances: the conservation ledger | fixed |
- * | `<ns>:outbox:<partition>` | hash | facts and saga requests a partition decided but has not yet published, by position | emptied by the partition's next write |
+ * | `<ns>:outbox:<partition>` | hash | facts, saga requests and dead letters a partition decided but has not yet published, by position | emptied by the partition's next write |
  * | `<ns>:checkpoint` | hash | `commands:<partition>` last request offset decided; `facts:<partition>` facts applied | one field pair per partition |
  *
- * No single key grows with the log. Every key is either fixed in size or belongs to one account, one
- * transaction or one request. The number of keys grows with the log, as the log does. An account's
- * history grows with that account's own activity (about 150 bytes per fact). The dedupe is one small
- * key per request (`req:<eventId>`), not one set of every id, so that one batch checks all its
- * requests with one `EXISTS` and records them with one `MSET`. It is kept for the life of the
- * namespace, because a duplicate may come at any time: a client retry with an Idempotency-Key, or an
- * outbox republished after a crash. A rebuild writes every key again from the facts.
+ * No key grows without bound: every key is fixed in size, expires, or is one of an account's history
+ * keys, which hold at most 10,000 entries each (about 3 MB). The number of keys grows with the log, as
+ * the log does (README, "Storage"). The dedupe is one small key per request (`req:<eventId>`), not one
+ * set of every id, so that one batch checks all its requests with one `EXISTS` and records them with
+ * one `MSET`. It is kept for the life of the namespace, not for a window: a duplicate may come at any
+ * time (an outbox republished after a crash, or a retry with an Idempotency-Key after its claim
+ * expired, whose event id is derived from the key and so the same). A rebuild writes every key again
+ * from the facts.
  *
  * @example
  * ```ts
