@@ -5,7 +5,8 @@ const MAX_CACHED_ACCOUNTS = 200_000;
 
 /**
  * What this container last wrote or read of the accounts it projects, so that a batch can usually be
- * decided without reading Redis first: one round trip per batch instead of two.
+ * decided without reading Redis first (one round trip per batch instead of two), or after reading only
+ * the accounts it has not seen (Upstash bills one command per account read).
  *
  * It is only ever a guess. The apply script checks the partition's fact count and every request's dedupe
  * marker against Redis, and refuses the write when the guess was wrong (another container wrote the
@@ -30,17 +31,25 @@ export class AccountCache {
     return this.#namespace;
   }
 
-  /** The state of a partition's accounts if the partition and every account are known, else undefined. */
-  lookup(partition: number, accountIds: readonly string[]): BatchState | undefined {
+  /**
+   * What this container knows of a partition's batch: the state of the accounts it knows (those known
+   * to be absent left out), and the ids it does not know, which a read must add. Undefined when it
+   * knows nothing of the partition.
+   */
+  lookup(
+    partition: number,
+    accountIds: readonly string[],
+  ): { state: BatchState; missing: string[] } | undefined {
     const partitionFacts = this.#partitionFacts.get(partition);
     if (this.#namespace === undefined || partitionFacts === undefined) return undefined;
     const accounts = new Map<string, StoredAccount>();
+    const missing: string[] = [];
     for (const id of accountIds) {
       const known = this.#accounts.get(id);
-      if (known === undefined) return undefined;
-      if (known !== null) accounts.set(id, known);
+      if (known === undefined) missing.push(id);
+      else if (known !== null) accounts.set(id, known);
     }
-    return { namespace: this.#namespace, accounts, decided: new Map(), partitionFacts };
+    return { state: { namespace: this.#namespace, accounts, decided: new Map(), partitionFacts }, missing };
   }
 
   /** Remembers what a read of a partition's batch returned: the accounts found, those absent, the fact count. */
