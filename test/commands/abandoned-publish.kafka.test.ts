@@ -15,6 +15,7 @@ import type { ProjectorOptions } from '../../lib/projector/project-batch.js';
 import { type LocalKafka, startLocalKafka } from '../../localstack/kafka/broker.js';
 import { localKafkaClientSettings } from '../../localstack/kafka/client-settings.js';
 import { type MappingHandle, startMapping } from '../../localstack/offline-msk/mapping-runner.js';
+import { publishUnderPrefix } from '../support/project-log.js';
 import { localKafkaClient, readBack, recordCount } from '../support/read-back.js';
 import { testRedis } from '../support/redis.js';
 
@@ -73,16 +74,7 @@ describe('a command whose publish is not confirmed (a slow broker, no Idempotenc
       topic: commandsTopic,
     };
     const live: ProjectorOptions = {
-      publish: async (messages) => {
-        await projectorPublisher.publish(
-          messages.map(({ topic, key, value, headers }) => ({
-            topic: topicName(topic, topicPrefix),
-            key,
-            value,
-            headers,
-          })),
-        );
-      },
+      publish: (messages) => publishUnderPrefix(projectorPublisher, topicPrefix)(messages),
     };
     mapping = startMapping({
       brokers,

@@ -15,6 +15,7 @@ import { localKafkaClientSettings } from '../../localstack/kafka/client-settings
 import { type MappingHandle, startMapping } from '../../localstack/offline-msk/mapping-runner.js';
 import { localStackControl } from '../../localstack/stack/control-client.js';
 import { bankEvents } from '../support/bank-events.js';
+import { publishUnderPrefix } from '../support/project-log.js';
 import { runNpmScript } from '../support/cli-process.js';
 import { directRedis } from '../support/projection-snapshot.js';
 import { localKafkaClient } from '../support/read-back.js';
@@ -60,16 +61,7 @@ describe('records no door checked, through the real broker', () => {
     store = new ProjectionStore(redis.redis, redis.prefix);
     publisher = createPublisher({ client: { brokers, auth: { mechanism: 'plaintext' } } });
     const live: ProjectorOptions = {
-      publish: async (messages) => {
-        await publisher.publish(
-          messages.map(({ topic, key, value, headers }) => ({
-            topic: topicName(topic, topicPrefix),
-            key,
-            value,
-            headers,
-          })),
-        );
-      },
+      publish: (messages) => publishUnderPrefix(publisher, topicPrefix)(messages),
     };
     mapping = startMapping({
       brokers,

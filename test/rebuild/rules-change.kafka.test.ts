@@ -22,6 +22,7 @@ import { type MappingHandle, startMapping } from '../../localstack/offline-msk/m
 import { localStackControl } from '../../localstack/stack/control-client.js';
 import { seededRandom } from '../../localstack/support/seeded-random.js';
 import { bankEvents } from '../support/bank-events.js';
+import { publishUnderPrefix } from '../support/project-log.js';
 import { directRedis, namespaceSnapshot } from '../support/projection-snapshot.js';
 import { localKafkaClient, readBack, recordCount } from '../support/read-back.js';
 import { testRedis } from '../support/redis.js';
@@ -50,16 +51,7 @@ describe(`rules may change, history may not (seed ${SEED})`, () => {
   let publisher: Publisher;
   let mapping: MappingHandle;
   const live: ProjectorOptions = {
-    publish: async (messages) => {
-      await publisher.publish(
-        messages.map(({ topic, key, value, headers }) => ({
-          topic: topicName(topic, topicPrefix),
-          key,
-          value,
-          headers,
-        })),
-      );
-    },
+    publish: (messages) => publishUnderPrefix(publisher, topicPrefix)(messages),
   };
 
   beforeAll(async () => {

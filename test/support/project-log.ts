@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { topicName } from '../../lib/config/topics.js';
+import { type TopicRole, topicName } from '../../lib/config/topics.js';
 import { encodeEvent } from '../../lib/events/codec.js';
 import { kafkaHeaders } from '../../lib/events/headers.js';
 import type { BankEvent } from '../../lib/events/types.js';
-import { createPublisher } from '../../lib/kafka/producer.js';
+import { createPublisher, type Publisher } from '../../lib/kafka/producer.js';
 import { ProjectionStore } from '../../lib/projection/store.js';
 import { handleMskEvent } from '../../lib/projector/handle-msk-event.js';
-import type { ProjectorOptions } from '../../lib/projector/project-batch.js';
+import type { ProjectorOptions, PublishOutbox } from '../../lib/projector/project-batch.js';
 import { localStackControl } from '../../localstack/stack/control-client.js';
 import { mskEvent, mskRecord } from './msk-events.js';
 import { localKafkaClient, readBack, recordCount } from './read-back.js';
@@ -25,6 +25,23 @@ import { testRedis } from './redis.js';
  * await service.project();
  * ```
  */
+/**
+ * The projector's outbox publisher for a test's own topic set: each message goes to its role's topic
+ * under `topicPrefix`, as the deployed projector's goes under `KAFKA_TOPIC_PREFIX`.
+ */
+export function publishUnderPrefix(publisher: Publisher, topicPrefix: string): PublishOutbox {
+  return async (messages) => {
+    await publisher.publish(
+      messages.map(({ topic: role, key, value, headers }) => ({
+        topic: topicName(role, topicPrefix),
+        key,
+        value,
+        headers,
+      })),
+    );
+  };
+}
+
 export async function localService(label: string) {
   const topicPrefix = `${label}-${randomUUID()}`;
   await localStackControl().createTopicSet(topicPrefix);
@@ -35,18 +52,7 @@ export async function localService(label: string) {
   });
   const kafka = localKafkaClient(process.env.KAFKA_BROKERS ?? '');
   const commandsTopic = topicName('commands', topicPrefix);
-  const live: ProjectorOptions = {
-    publish: async (messages) => {
-      await publisher.publish(
-        messages.map(({ topic: role, key, value, headers }) => ({
-          topic: topicName(role, topicPrefix),
-          key,
-          value,
-          headers,
-        })),
-      );
-    },
-  };
+  const live: ProjectorOptions = { publish: publishUnderPrefix(publisher, topicPrefix) };
   const done = new Set<string>();
   return {
     topicPrefix,
@@ -66,7 +72,7 @@ export async function localService(label: string) {
         })),
       ),
     /** Every record of one of the service's topics. */
-    read: async (role: 'commands' | 'facts') =>
+    read: async (role: TopicRole) =>
       readBack(kafka, topicName(role, topicPrefix), await recordCount(kafka, topicName(role, topicPrefix))),
     /** Decides every request not yet decided, until the projector publishes no new one. */
     project: async () => {
