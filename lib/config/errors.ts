@@ -11,8 +11,9 @@ export class ConfigurationError extends Error {
   constructor(
     readonly variable: string,
     problem: string,
+    options?: ErrorOptions,
   ) {
-    super(`${variable} ${problem}`);
+    super(`${variable} ${problem}`, options);
     this.name = 'ConfigurationError';
   }
 }

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { requestPrincipal } from '../auth/principal-context.js';
+import type { Principal } from '../auth/types.js';
 import { logger, setCorrelationId } from '../logging/logger.js';
 import { HttpError } from './errors.js';
 import { readHeader } from './request-body.js';
@@ -9,11 +11,13 @@ import { jsonResponse } from './responses.js';
 export interface RequestContext {
   /** `x-correlation-id` when the caller sent one, else API Gateway's request id. */
   correlationId: string;
+  /** Who is calling, as the authorizer verified it; a request without one was answered 401. */
+  principal: Principal;
 }
 
 /**
- * Wraps a route's logic as an API Gateway proxy handler: sets the correlation id on the logs, answers
- * an {@link HttpError} with its own status and body, and anything else with a 500 that leaks nothing.
+ * Wraps a route's logic as an API Gateway proxy handler: sets the correlation id on the logs, requires
+ * the principal the authorizer established (401 otherwise), answers an {@link HttpError} with its own status and body, and anything else with a 500 that leaks nothing.
  * Bodies are never logged.
  *
  * @example
@@ -33,8 +37,14 @@ export function httpHandler(
     setCorrelationId(correlationId);
     const started = performance.now();
     try {
-      const response = await handle(event, { correlationId });
-      logger.info('request handled', { route, status: response.statusCode, ms: elapsed(started) });
+      const principal = requestPrincipal(event);
+      const response = await handle(event, { correlationId, principal });
+      logger.info('request handled', {
+        route,
+        principal: principal.subject,
+        status: response.statusCode,
+        ms: elapsed(started),
+      });
       return withCorrelationId(response, correlationId);
     } catch (error) {
       if (error instanceof HttpError) {

@@ -20,6 +20,7 @@ import { topicName } from '../../lib/config/topics.js';
 import { measureBundles } from './bundles.js';
 import { measureCommandPath } from './command-path.js';
 import { measureEndToEnd } from './end-to-end.js';
+import { benchCustomer } from './http.js';
 import type { HandlerPhaseResult } from './handler-phase.js';
 import { parseBenchOptions } from './options.js';
 import { PROJECT_ROOT, Started, spawnTsx } from './processes.js';
@@ -97,8 +98,9 @@ try {
   }
   if (offline && options.phases.includes('command')) {
     const current = offline;
+    const customer = await benchCustomer(current, stack.env);
     results.command = await phase('command', () =>
-      measureCommandPath(current, stack.env, {
+      measureCommandPath(customer, stack.env, {
         concurrency: options.concurrency,
         requests: options.requests,
         warmupPerLane: options.warmupPerLane,
@@ -258,7 +260,7 @@ async function endToEndPhase(
       headline: !service.offlineMskWired && i === 0,
       batchSize: runner.batchSize,
       windowSeconds,
-      result: await measureEndToEnd(offline, e2eOptions),
+      result: await measureEndToEnd(await benchCustomer(offline, stack.env), e2eOptions),
     });
     await started.stopOne(child);
   }
@@ -280,7 +282,7 @@ async function endToEndPhase(
       headline: true,
       batchSize: service.projectorBatchSize,
       windowSeconds: service.projectorWindowSeconds,
-      result: await measureEndToEnd(withProjector, e2eOptions),
+      result: await measureEndToEnd(await benchCustomer(withProjector, stack.env), e2eOptions),
     });
   }
   return { runs };
