@@ -1,10 +1,13 @@
 /**
  * `npm run dev`: the whole service on this machine. Starts the local stack (broker, Redis, Upstash
  * endpoint — or uses the ones the environment names), empties the projection when the log is fresh,
- * runs the functions with serverless-offline and the MSK event-source mapping, prints `API_URL=` and
- * `API_KEY=` and then `ready`, and stops everything on SIGINT or SIGTERM.
+ * runs the functions with serverless-offline and the MSK event-source mapping, prints `API_URL=`,
+ * `API_KEY=` and an operator's `API_TOKEN=` and then `ready`, and stops everything on SIGINT or SIGTERM.
+ * `npm run token` finds the local issuer through the file this process advertises it in.
  */
 import { keyPrefix } from '../../lib/config/env.js';
+import { advertiseIssuer } from '../issuer/advertise.js';
+import { localIssuerFromEnv, mintToken } from '../issuer/mint-client.js';
 import { createRedisClient } from '../../lib/redis/client.js';
 import { type RunningOffline, startOffline } from '../offline/start-offline.js';
 import { startStack } from '../stack/stack.js';
@@ -16,11 +19,13 @@ const log = (message: string) => console.error(`[dev] ${message}`);
 
 let stopping = false;
 let offline: RunningOffline | undefined;
+let withdrawIssuer: (() => Promise<void>) | undefined;
 const stack = await startStack().catch((error: unknown) => fail('the local stack did not start', error));
 const shutdown = async (signal: string) => {
   if (stopping) return;
   stopping = true;
   log(`${signal}: stopping`);
+  await withdrawIssuer?.();
   await offline?.stop();
   await stack.stop();
   process.exit(0);
@@ -44,8 +49,13 @@ try {
     onOutput: (line) => console.error(line),
   });
   if (stopping) process.exit(0);
+  const issuer = localIssuerFromEnv(stack.env);
+  if (issuer) withdrawIssuer = await advertiseIssuer(issuer);
   console.log(`API_URL=${offline.url}`);
   console.log(`API_KEY=${offline.apiKey}`);
+  // An operator reads every account; customers' tokens come from `npm run token -- --sub <name>`.
+  if (issuer)
+    console.log(`API_TOKEN=${await mintToken(issuer, { sub: 'dev-operator', operator: true, expiresInSeconds: 12 * 3600 })}`);
   console.log('ready');
 } catch (error) {
   await offline?.stop();

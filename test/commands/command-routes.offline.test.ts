@@ -6,6 +6,7 @@ import { decodeEvent } from '../../lib/events/codec.js';
 import { type RunningOffline, startOffline } from '../../localstack/offline/start-offline.js';
 import { localStackControl } from '../../localstack/stack/control-client.js';
 import { apiClient } from '../support/http-client.js';
+import { testToken } from '../support/tokens.js';
 import { localKafkaClient, readBack, recordCount } from '../support/read-back.js';
 import { testRedis } from '../support/redis.js';
 
@@ -27,7 +28,7 @@ describe('command routes through serverless-offline', () => {
       env: { KAFKA_TOPIC_PREFIX: topicPrefix, REDIS_KEY_PREFIX: redis.prefix, OFFLINE_MSK_ENABLED: 'false' },
     });
     kafka = localKafkaClient(process.env.KAFKA_BROKERS ?? '');
-    call = apiClient(offline.url, offline.apiKey);
+    call = apiClient(offline.url, offline.apiKey, await testToken({ sub: 'commands-customer' }));
   }, 180_000);
 
   afterAll(async () => {

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningOffline, startOffline } from '../../localstack/offline/start-offline.js';
 import { localStackControl } from '../../localstack/stack/control-client.js';
 import { apiClient } from '../support/http-client.js';
+import { testToken } from '../support/tokens.js';
 import { testRedis } from '../support/redis.js';
 import { seededRandom } from '../../localstack/support/seeded-random.js';
 
@@ -35,7 +36,7 @@ describe('banking end to end through the API', { timeout: 180_000 }, () => {
           console.error(`[offline] ${line.slice(0, 400)}`);
       },
     });
-    call = apiClient(offline.url, offline.apiKey);
+    call = apiClient(offline.url, offline.apiKey, await testToken({ sub: 'e2e-customer' }));
   }, 180_000);
 
   afterAll(async () => {
