@@ -34,7 +34,7 @@ export function tokenAuthorizer(
   return async (event: APIGatewayTokenAuthorizerEvent): Promise<APIGatewayAuthorizerResult> => {
     const started = performance.now();
     let verified: VerifiedToken | undefined;
-    let cached = false;
+    let cached: boolean;
     try {
       const token = bearerToken(event.authorizationToken);
       verified = cache.get(token, now());

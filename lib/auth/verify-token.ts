@@ -53,7 +53,9 @@ function principalOf(payload: JWTPayload, config: AuthConfig): Principal {
   const subject = payload.sub as string;
   const claim = payload[config.operatorClaim];
   const values = typeof claim === 'string' ? claim.split(' ') : Array.isArray(claim) ? claim : [];
-  return values.includes(config.operatorValue) ? { kind: 'operator', subject } : { kind: 'customer', subject };
+  return values.includes(config.operatorValue)
+    ? { kind: 'operator', subject }
+    : { kind: 'customer', subject };
 }
 
 function classify(error: unknown, config: AuthConfig): Error {
@@ -66,7 +68,10 @@ function classify(error: unknown, config: AuthConfig): Error {
       : rejected('invalid_claims', `the token's "${error.claim}" claim ${error.reason}`);
   }
   if (error instanceof errors.JOSEAlgNotAllowed || error instanceof errors.JOSENotSupported)
-    return rejected('algorithm_not_allowed', `the token's algorithm is not one of ${ALLOWED_ALGORITHMS.join(', ')}`);
+    return rejected(
+      'algorithm_not_allowed',
+      `the token's algorithm is not one of ${ALLOWED_ALGORITHMS.join(', ')}`,
+    );
   if (error instanceof errors.JWSSignatureVerificationFailed)
     return rejected('bad_signature', 'the token signature does not verify');
   if (error instanceof errors.JWKSNoMatchingKey)

@@ -55,7 +55,9 @@ try {
   console.log(`API_KEY=${offline.apiKey}`);
   // An operator reads every account; customers' tokens come from `npm run token -- --sub <name>`.
   if (issuer)
-    console.log(`API_TOKEN=${await mintToken(issuer, { sub: 'dev-operator', operator: true, expiresInSeconds: 12 * 3600 })}`);
+    console.log(
+      `API_TOKEN=${await mintToken(issuer, { sub: 'dev-operator', operator: true, expiresInSeconds: 12 * 3600 })}`,
+    );
   console.log('ready');
 } catch (error) {
   await offline?.stop();

@@ -17,7 +17,8 @@ function problem(name, value) {
     return `${name} is not an absolute URL: "${value}"`;
   }
   if (url.protocol !== 'https:') return `${name} must be an https URL, got "${value}"`;
-  if (LOOPBACK.test(url.hostname)) return `${name} names this machine ("${value}"): the local issuer is for offline use only`;
+  if (LOOPBACK.test(url.hostname))
+    return `${name} names this machine ("${value}"): the local issuer is for offline use only`;
   return undefined;
 }
 

@@ -25,7 +25,8 @@ export async function mintToken(issuer: IssuerEndpoint, request: MintRequest): P
     signal: AbortSignal.timeout(MINT_TIMEOUT_MS),
   });
   const text = await response.text();
-  if (!response.ok) throw new Error(`the local issuer ${issuer.url} refused to mint: ${response.status} ${text}`);
+  if (!response.ok)
+    throw new Error(`the local issuer ${issuer.url} refused to mint: ${response.status} ${text}`);
   return (JSON.parse(text) as { token: string }).token;
 }
 

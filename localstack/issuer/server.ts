@@ -38,7 +38,9 @@ export async function startLocalIssuer(options: {
 }): Promise<LocalIssuer> {
   const { privateKey, publicKey } = await generateKeyPair(ALGORITHM);
   const kid = randomUUID();
-  const jwks = JSON.stringify({ keys: [{ ...(await exportJWK(publicKey)), kid, alg: ALGORITHM, use: 'sig' }] });
+  const jwks = JSON.stringify({
+    keys: [{ ...(await exportJWK(publicKey)), kid, alg: ALGORITHM, use: 'sig' }],
+  });
   const mintSecret = randomBytes(24).toString('base64url');
   let url = '';
 
@@ -69,7 +71,8 @@ export async function startLocalIssuer(options: {
       return send(res, 200, jwks, { 'cache-control': 'max-age=300' });
     }
     if (req.method === 'POST' && req.url === '/tokens') {
-      if (!secretMatches(req.headers.authorization, mintSecret)) return send(res, 401, '{"error":"unauthorized"}');
+      if (!secretMatches(req.headers.authorization, mintSecret))
+        return send(res, 401, '{"error":"unauthorized"}');
       try {
         const token = await mint(JSON.parse(await readBody(req)));
         return send(res, 200, JSON.stringify({ token }));

@@ -62,7 +62,9 @@ describe('the TOKEN authorizer', () => {
     const authorize = tokenAuthorizer(() =>
       tokenVerifier(authConfig({ AUTH_ISSUER: `http://127.0.0.1:${closedPort}`, AUTH_AUDIENCE: 'banku' })),
     );
-    const error = await authorize(event(`Bearer ${await testToken({ sub: 'alice' })}`)).catch((e: Error) => e);
+    const error = await authorize(event(`Bearer ${await testToken({ sub: 'alice' })}`)).catch(
+      (e: Error) => e,
+    );
     expect(error).toBeInstanceOf(Error);
     expect((error as Error).message).not.toBe(UNAUTHORIZED);
   });
@@ -71,7 +73,11 @@ describe('the TOKEN authorizer', () => {
     const { verifier, counted } = countingVerifier();
     let now = Date.now();
     const cache = new VerifiedTokenCache();
-    const authorize = tokenAuthorizer(() => verifier, cache, () => now);
+    const authorize = tokenAuthorizer(
+      () => verifier,
+      cache,
+      () => now,
+    );
     const token = await testToken({ sub: 'alice', expiresInSeconds: 60 });
     for (let i = 0; i < 5; i += 1) await authorize(event(`Bearer ${token}`));
     expect(counted.calls).toBe(1);
@@ -98,21 +104,23 @@ describe('the principal a handler reads', () => {
   };
 
   it('is the operator or customer the authorizer verified', () => {
-    expect(requestPrincipal(context({ principalId: 'olga', kind: 'operator', expiresAt: inAnHour }))).toEqual({
-      kind: 'operator',
-      subject: 'olga',
-    });
+    expect(requestPrincipal(context({ principalId: 'olga', kind: 'operator', expiresAt: inAnHour }))).toEqual(
+      {
+        kind: 'operator',
+        subject: 'olga',
+      },
+    );
   });
 
   it('is refused with 401 when absent, malformed, expired since a cached answer, or overridden', () => {
     expect(status(() => requestPrincipal(context(undefined)))).toBe(401);
-    expect(status(() => requestPrincipal(context({ principalId: 'x', kind: 'admin', expiresAt: inAnHour })))).toBe(
-      401,
-    );
+    expect(
+      status(() => requestPrincipal(context({ principalId: 'x', kind: 'admin', expiresAt: inAnHour }))),
+    ).toBe(401);
     const past = String(Math.floor(Date.now() / 1000) - 1);
-    expect(status(() => requestPrincipal(context({ principalId: 'x', kind: 'customer', expiresAt: past })))).toBe(
-      401,
-    );
+    expect(
+      status(() => requestPrincipal(context({ principalId: 'x', kind: 'customer', expiresAt: past }))),
+    ).toBe(401);
     expect(
       status(() =>
         requestPrincipal(
@@ -129,7 +137,10 @@ describe('the principal a handler reads', () => {
 describe('the verified-token cache', () => {
   it('forgets the oldest entry past its bound', () => {
     const cache = new VerifiedTokenCache(2);
-    const entry = (subject: string) => ({ principal: { kind: 'customer' as const, subject }, expiresAt: 2e9 });
+    const entry = (subject: string) => ({
+      principal: { kind: 'customer' as const, subject },
+      expiresAt: 2e9,
+    });
     cache.put('a', entry('a'));
     cache.put('b', entry('b'));
     cache.put('c', entry('c'));

@@ -9,8 +9,18 @@ import { stackIssuer, testToken } from '../support/tokens.js';
 
 const ROUTES = [
   { method: 'POST', route: '/accounts', path: () => '/accounts', body: { name: 'Ada' } },
-  { method: 'POST', route: '/accounts/{id}/deposits', path: (id: string) => `/accounts/${id}/deposits`, body: { amount: 5 } },
-  { method: 'POST', route: '/accounts/{id}/withdrawals', path: (id: string) => `/accounts/${id}/withdrawals`, body: { amount: 5 } },
+  {
+    method: 'POST',
+    route: '/accounts/{id}/deposits',
+    path: (id: string) => `/accounts/${id}/deposits`,
+    body: { amount: 5 },
+  },
+  {
+    method: 'POST',
+    route: '/accounts/{id}/withdrawals',
+    path: (id: string) => `/accounts/${id}/withdrawals`,
+    body: { amount: 5 },
+  },
   {
     method: 'POST',
     route: '/accounts/{id}/transfers',
@@ -18,7 +28,11 @@ const ROUTES = [
     body: { toAccountId: randomUUID(), amount: 5 },
   },
   { method: 'GET', route: '/accounts/{id}', path: (id: string) => `/accounts/${id}` },
-  { method: 'GET', route: '/accounts/{id}/transactions', path: (id: string) => `/accounts/${id}/transactions` },
+  {
+    method: 'GET',
+    route: '/accounts/{id}/transactions',
+    path: (id: string) => `/accounts/${id}/transactions`,
+  },
   { method: 'GET', route: '/transactions/{transactionId}', path: (id: string) => `/transactions/${id}` },
 ] as const;
 
@@ -85,10 +99,15 @@ describe('bearer tokens on every route', () => {
 
   describe('answers 401 to a token that does not verify', () => {
     const deposit = (token: string) =>
-      call('POST', '/accounts/{id}/deposits', `/accounts/${randomUUID()}/deposits`, { body: { amount: 1 }, token });
+      call('POST', '/accounts/{id}/deposits', `/accounts/${randomUUID()}/deposits`, {
+        body: { amount: 1 },
+        token,
+      });
 
     it('of another issuer', async () => {
-      expect((await deposit(await testToken({ sub: 'alice', issuer: 'https://elsewhere.example' }))).status).toBe(401);
+      expect(
+        (await deposit(await testToken({ sub: 'alice', issuer: 'https://elsewhere.example' }))).status,
+      ).toBe(401);
     });
 
     it('expired', async () => {
@@ -96,7 +115,9 @@ describe('bearer tokens on every route', () => {
     });
 
     it('for another audience', async () => {
-      expect((await deposit(await testToken({ sub: 'alice', audience: 'another-service' }))).status).toBe(401);
+      expect((await deposit(await testToken({ sub: 'alice', audience: 'another-service' }))).status).toBe(
+        401,
+      );
     });
 
     it('unsigned (alg: none)', async () => {
@@ -148,7 +169,11 @@ describe('bearer tokens on every route', () => {
   it("refuses serverless-offline's authorizer override header, which would let a caller pose as anyone", async () => {
     const response = await call('GET', '/accounts/{id}', `/accounts/${randomUUID()}`, {
       headers: {
-        'sls-offline-authorizer-override': JSON.stringify({ principalId: 'bob', kind: 'operator', expiresAt: '9999999999' }),
+        'sls-offline-authorizer-override': JSON.stringify({
+          principalId: 'bob',
+          kind: 'operator',
+          expiresAt: '9999999999',
+        }),
       },
     });
     expect(response.status).toBe(401);

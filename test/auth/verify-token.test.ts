@@ -37,7 +37,9 @@ describe('the token verifier against the local issuer (JWKS over HTTP)', () => {
     expect(await rejection(verify()(await testToken({ sub: 'a', issuer: 'https://other.example' })))).toBe(
       'wrong_issuer',
     );
-    expect(await rejection(verify()(await testToken({ sub: 'a', audience: 'other' })))).toBe('wrong_audience');
+    expect(await rejection(verify()(await testToken({ sub: 'a', audience: 'other' })))).toBe(
+      'wrong_audience',
+    );
     const [header, payload] = (await testToken({ sub: 'a' })).split('.');
     expect(await rejection(verify()(`${header}.${payload}.`))).toBe('bad_signature');
     expect(await rejection(verify()('not.a.jwt'))).toBe('malformed');
@@ -66,7 +68,7 @@ describe('the token verifier with Cognito-shaped tokens', () => {
   let sign: (claims: JWTPayload, alg?: string) => Promise<string>;
   let config: AuthConfig;
   let keys: ReturnType<typeof createLocalJWKSet>;
-  let privateKey: CryptoKey;
+  let privateKey: Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
 
   beforeAll(async () => {
     const pair = await generateKeyPair('RS256');
@@ -154,7 +156,11 @@ describe("the issuer's keys out of reach", () => {
 
   it('treats a JWKS endpoint that answers an error as unavailable', async () => {
     const verify = tokenVerifier(
-      authConfig({ AUTH_ISSUER: stackIssuer().url, AUTH_AUDIENCE: 'banku', AUTH_JWKS_URL: `${stackIssuer().url}/nope` }),
+      authConfig({
+        AUTH_ISSUER: stackIssuer().url,
+        AUTH_AUDIENCE: 'banku',
+        AUTH_JWKS_URL: `${stackIssuer().url}/nope`,
+      }),
     );
     expect(await verify(await testToken({ sub: 'a' })).catch((caught: unknown) => caught)).toBeInstanceOf(
       IssuerUnavailableError,

@@ -4,7 +4,8 @@ import type { MintRequest } from '../../localstack/issuer/mint-request.js';
 /** The local issuer of the stack the global setup started. */
 export function stackIssuer(): IssuerEndpoint {
   const issuer = localIssuerFromEnv(process.env);
-  if (!issuer) throw new Error('the tests need the local stack to run its own token issuer (AUTH_ISSUER unset)');
+  if (!issuer)
+    throw new Error('the tests need the local stack to run its own token issuer (AUTH_ISSUER unset)');
   return issuer;
 }
 
