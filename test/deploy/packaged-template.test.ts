@@ -10,24 +10,41 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 type Resource = { Type: string; Properties: Record<string, unknown> };
 type Statement = { Effect: string; Action: string | string[]; Resource: unknown };
 
+const ISSUER = 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Example1';
+const CLIENT_ID = '4example0client0id0000000';
+// Placeholder credentials only: packaging must never call AWS.
+const packagingEnv = (extra: Record<string, string> = {}): NodeJS.ProcessEnv => ({
+  PATH: process.env.PATH,
+  HOME: process.env.HOME,
+  AWS_ACCESS_KEY_ID: 'placeholder',
+  AWS_SECRET_ACCESS_KEY: 'placeholder',
+  SLS_TELEMETRY_DISABLED: '1',
+  BANKU_BUILD_ID: `package-${process.pid}`,
+  ...extra,
+});
+const serverless = (args: string[], env: NodeJS.ProcessEnv) =>
+  promisify(execFile)(process.execPath, [join(root, 'node_modules/osls/bin/serverless.js'), ...args], {
+    cwd: root,
+    env,
+    timeout: 120_000,
+  });
+
 describe('the packaged CloudFormation template (npm run package, no AWS account)', () => {
   const out = mkdtempSync(join(tmpdir(), 'banku-package-'));
   let resources: Record<string, Resource>;
 
   beforeAll(async () => {
-    // Placeholder credentials only: packaging must never call AWS.
-    const env: NodeJS.ProcessEnv = {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      AWS_ACCESS_KEY_ID: 'placeholder',
-      AWS_SECRET_ACCESS_KEY: 'placeholder',
-      SLS_TELEMETRY_DISABLED: '1',
-      BANKU_BUILD_ID: `package-${process.pid}`,
-    };
-    await promisify(execFile)(
-      process.execPath,
-      [join(root, 'node_modules/osls/bin/serverless.js'), 'package', '--stage', 'dev', '--package', out],
-      { cwd: root, env, timeout: 120_000 },
+    await serverless(
+      [
+        'package',
+        '--stage',
+        'dev',
+        '--package',
+        out,
+        `--param=authIssuer=${ISSUER}`,
+        `--param=authAudience=${CLIENT_ID}`,
+      ],
+      packagingEnv(),
     );
     resources = JSON.parse(
       readFileSync(join(out, 'cloudformation-template-update-stack.json'), 'utf8'),
@@ -47,6 +64,7 @@ describe('the packaged CloudFormation template (npm run package, no AWS account)
     const functions = ofType('AWS::Lambda::Function').map(([id]) => id.replace('LambdaFunction', ''));
     expect(functions.sort()).toEqual(
       [
+        'Authorizer',
         'Deposit',
         'GetAccount',
         'GetTransaction',
@@ -66,7 +84,7 @@ describe('the packaged CloudFormation template (npm run package, no AWS account)
         JSON.stringify((resource.Properties.Code as { S3Key: unknown }).S3Key),
       ),
     );
-    expect(artifacts.size).toBe(8);
+    expect(artifacts.size).toBe(9);
   });
 
   it('routes every path, each requiring the API key, with a usage plan', () => {
@@ -78,6 +96,35 @@ describe('the packaged CloudFormation template (npm run package, no AWS account)
     expect(ofType('AWS::ApiGateway::ApiKey')).toHaveLength(1);
     expect(ofType('AWS::ApiGateway::UsagePlan')).toHaveLength(1);
     expect(ofType('AWS::ApiGateway::UsagePlanKey')).toHaveLength(1);
+  });
+
+  it('guards every route with the bearer-token authorizer of the named issuer', () => {
+    const authorizers = ofType('AWS::ApiGateway::Authorizer');
+    expect(authorizers).toHaveLength(1);
+    const [[authorizerId, authorizer] = []] = authorizers;
+    expect(authorizer?.Properties).toMatchObject({
+      Type: 'TOKEN',
+      IdentitySource: 'method.request.header.Authorization',
+      AuthorizerResultTtlInSeconds: 300,
+    });
+    const methods = ofType('AWS::ApiGateway::Method').map(([, resource]) => resource.Properties);
+    expect(methods).toHaveLength(7);
+    for (const method of methods) {
+      expect(method.AuthorizationType).toBe('CUSTOM');
+      expect(method.AuthorizerId).toEqual({ Ref: authorizerId });
+    }
+    const variables = (lambda('Authorizer').Environment as { Variables: Record<string, unknown> }).Variables;
+    expect(variables).toMatchObject({
+      AUTH_ISSUER: ISSUER,
+      AUTH_AUDIENCE: CLIENT_ID,
+      AUTH_OPERATOR_CLAIM: 'cognito:groups',
+    });
+    expect(lambda('Authorizer').VpcConfig).toBeUndefined();
+    expect(actions('AuthorizerRole')).toEqual([]);
+    const refusals = ofType('AWS::ApiGateway::GatewayResponse').map(([, resource]) => resource.Properties);
+    expect(refusals).toContainEqual(
+      expect.objectContaining({ ResponseType: 'UNAUTHORIZED', StatusCode: '401' }),
+    );
   });
 
   it('grants producers and the projector only what they use', () => {
@@ -131,5 +178,30 @@ describe('the packaged CloudFormation template (npm run package, no AWS account)
       AmazonManagedKafkaEventSourceConfig: { ConsumerGroupId: 'banku-projector' },
     });
     expect(String(mapping?.Properties.EventSourceArn)).toMatch(/^arn:aws:kafka:.*:cluster\//);
+  });
+});
+
+describe('packaging a stage without a real token issuer', () => {
+  const out = mkdtempSync(join(tmpdir(), 'banku-package-refused-'));
+  afterAll(() => rmSync(out, { recursive: true, force: true }));
+  it('fails when the stage names no issuer', async () => {
+    const error = await serverless(['package', '--stage', 'dev', '--package', out], packagingEnv()).catch(
+      (caught: Error & { stdout?: string; stderr?: string }) => caught,
+    );
+    expect(error).toBeInstanceOf(Error);
+    expect(`${(error as { stdout?: string }).stdout}${(error as { stderr?: string }).stderr}`).toMatch(
+      /AUTH_ISSUER/,
+    );
+  });
+
+  it('fails when the issuer is the local one', async () => {
+    const error = await serverless(
+      ['package', '--stage', 'dev', '--package', out],
+      packagingEnv({ AUTH_ISSUER: 'http://127.0.0.1:40123', AUTH_AUDIENCE: 'banku-local' }),
+    ).catch((caught: Error) => caught);
+    expect(error).toBeInstanceOf(Error);
+    expect(`${(error as { stdout?: string }).stdout}${(error as { stderr?: string }).stderr}`).toMatch(
+      /must name a real token issuer: AUTH_ISSUER must be an https URL/,
+    );
   });
 });
