@@ -11,7 +11,7 @@ export const ALLOWED_ALGORITHMS = ['RS256', 'PS256', 'ES256'] as const;
 export const CLOCK_TOLERANCE_SECONDS = 5;
 
 /** The deadline of one JWKS fetch. The authorizer must answer well inside API Gateway's 29 s. */
-export const JWKS_TIMEOUT_MS = 1_500;
+export const JWKS_TIMEOUT_MS = 3_000;
 
 /** Where Cognito puts a user's groups; the default operator claim, so Cognito works with no setting. */
 export const DEFAULT_OPERATOR_CLAIM = 'cognito:groups';

@@ -21,6 +21,7 @@ import { measureBundles } from './bundles.js';
 import { measureCommandPath } from './command-path.js';
 import { measureEndToEnd } from './end-to-end.js';
 import { benchCustomer } from './http.js';
+import type { AuthorizerPhaseResult } from './authorizer-phase.js';
 import type { HandlerPhaseResult } from './handler-phase.js';
 import { parseBenchOptions } from './options.js';
 import { PROJECT_ROOT, Started, spawnTsx } from './processes.js';
@@ -107,6 +108,7 @@ try {
       }),
     );
     results.handler = await phase('handler', () => handlerPhase(stack, prefix));
+    results.authorizer = await phase('authorizer', () => authorizerPhase(stack));
   }
   if (offline && options.phases.includes('e2e')) {
     const current = offline;
@@ -178,6 +180,21 @@ async function handlerPhase(stack: StackProcess, prefix: string): Promise<Handle
   await child.exited;
   await started.stopOne(child);
   return JSON.parse(line.slice('BENCH_RESULT '.length)) as HandlerPhaseResult;
+}
+
+/** The authorizer handler called directly, in a child process (see authorizer-phase.ts). */
+async function authorizerPhase(stack: StackProcess): Promise<AuthorizerPhaseResult> {
+  const child = started.add(
+    'authorizer phase',
+    spawnTsx('authorizer phase', 'localstack/bench/authorizer-phase.ts', {
+      env: { ...process.env, ...stack.env, POWERTOOLS_LOG_LEVEL: 'WARN' },
+      args: [JSON.stringify({ requests: Math.ceil(options.requests / 2) })],
+    }),
+  );
+  const line = await child.waitFor(/^BENCH_RESULT /, 120_000);
+  await child.exited;
+  await started.stopOne(child);
+  return JSON.parse(line.slice('BENCH_RESULT '.length)) as AuthorizerPhaseResult;
 }
 
 async function projectorPhase(stack: StackProcess, redis: RedisServer): Promise<ProjectorPhaseResult> {

@@ -1,10 +1,12 @@
 import type { BundlesResult } from './bundles.js';
 import type { CommandPathResult } from './command-path.js';
 import type { EndToEndResult } from './end-to-end.js';
+import type { AuthorizerPhaseResult } from './authorizer-phase.js';
 import type { HandlerPhaseResult } from './handler-phase.js';
 import type { BenchOptions } from './options.js';
 import type { ProjectorPhaseResult } from './projector-phase.js';
 import type { RedisCeiling } from './redis-ceiling.js';
+import type { LatencySummary } from './stats.js';
 import { table } from './table.js';
 
 /** One end-to-end run and the projector settings it ran with. */
@@ -28,6 +30,7 @@ export interface BenchResults {
   ceiling?: RedisCeiling;
   command?: CommandPathResult;
   handler?: HandlerPhaseResult;
+  authorizer?: AuthorizerPhaseResult;
   e2e?: { runs: EndToEndRun[] };
   bundles?: BundlesResult;
   phaseMs: Record<string, number>;
@@ -221,6 +224,20 @@ export function renderReport(results: BenchResults): string {
         : []),
     );
   }
+  const authorizer = results.authorizer;
+  if (authorizer) {
+    const row = (name: string, s: LatencySummary) => [name, s.p50, s.p90, s.p99, s.max, s.mean];
+    out.push(
+      '',
+      `3c. Authorizer — functions/authorizer.ts called directly, ${authorizer.requests} tokens, 1 in flight; ms ` +
+        `(the first token of a fresh container, with the JWKS fetch: ${authorizer.firstTokenMs} ms)`,
+      table([
+        ['token', 'p50', 'p90', 'p99', 'max', 'mean'],
+        row('not seen before (signature check, keys cached)', authorizer.newToken),
+        row('verified before (the container cache)', authorizer.cachedToken),
+      ]),
+    );
+  }
   const e2e = results.e2e;
   if (e2e) {
     const first = e2e.runs[0]?.result.options;
@@ -333,6 +350,9 @@ export function summaryJson(results: BenchResults): Record<string, unknown> {
     handler_direct_p50_ms: results.handler?.latency.p50,
     handler_direct_p99_ms: results.handler?.latency.p99,
     handler_cpu_ms_per_request: results.handler?.cpuMsPerRequest,
+    authorizer_first_token_ms: results.authorizer?.firstTokenMs,
+    authorizer_new_token_p50_ms: results.authorizer?.newToken.p50,
+    authorizer_cached_token_p50_ms: results.authorizer?.cachedToken.p50,
     kafka_produce_p50_ms: command?.kafkaPerLane.p50,
     kafka_produce_p99_ms: command?.kafkaPerLane.p99,
     kafka_shared_producer_p50_ms: command?.kafkaShared.p50,
