@@ -1,6 +1,14 @@
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
+  // `.lua` files are imported as their text, as esbuild's text loader does in the Lambda bundles.
+  plugins: [
+    {
+      name: 'lua-text',
+      transform: (code, id) =>
+        id.endsWith('.lua') ? { code: `export default ${JSON.stringify(code)};`, map: null } : undefined,
+    },
+  ],
   test: {
     root: new URL('..', import.meta.url).pathname,
     include: ['test/**/*.test.ts'],

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from '@upstash/redis';
-import { ADMIT_COMMAND_LUA } from './admission-script.js';
+import { luaJson } from '../redis/lua-json.js';
+import { LUA_SCRIPTS } from '../redis/lua-scripts.js';
 
 /** How long an Idempotency-Key and a pending marker are remembered. */
 export const ADMISSION_TTL_SECONDS = 7 * 24 * 60 * 60;
@@ -33,7 +34,7 @@ export class CommandAdmissions {
     readonly redis: Redis,
     readonly prefix: string,
   ) {
-    this.#script = redis.createScript<string>(ADMIT_COMMAND_LUA);
+    this.#script = redis.createScript<string>(LUA_SCRIPTS.admitCommand);
   }
 
   async admit(request: {
@@ -42,19 +43,19 @@ export class CommandAdmissions {
     pending: PendingTransaction;
   }): Promise<Admission> {
     const { idempotencyKey, fingerprint, pending } = request;
-    const reply = await this.#script.exec(
-      [],
-      [
-        JSON.stringify({
-          idempotencyKey: idempotencyKey === null ? null : this.idempotencyKeyName(idempotencyKey),
-          fingerprint,
-          record: JSON.stringify({ fingerprint, transactionId: pending.transactionId }),
-          pendingKey: this.pendingKeyName(pending.transactionId),
-          pending: JSON.stringify(pending),
-          ttl: ADMISSION_TTL_SECONDS,
-        }),
-      ],
-    );
+    const pendingKey = this.pendingKeyName(pending.transactionId);
+    const keys =
+      idempotencyKey === null ? [pendingKey] : [this.idempotencyKeyName(idempotencyKey), pendingKey];
+    const reply = await this.#script.exec(keys, [
+      luaJson({
+        claim: idempotencyKey === null ? null : 1,
+        pending: keys.length,
+        fingerprint,
+        record: JSON.stringify({ fingerprint, transactionId: pending.transactionId }),
+        pendingValue: JSON.stringify(pending),
+        ttl: ADMISSION_TTL_SECONDS,
+      }),
+    ]);
     if (reply !== 'new' && reply !== 'replay' && reply !== 'conflict') {
       throw new Error(`unexpected reply from the command admission script: ${JSON.stringify(reply)}`);
     }

@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import { keyPrefix } from '../config/env.js';
 import { topicName } from '../config/topics.js';
 import { httpHandler } from '../http/handler.js';
-import { publish } from '../kafka/producer.js';
+import { DEFAULT_PUBLISH_TIMEOUT_MS, publish } from '../kafka/producer.js';
 import { redisClient } from '../redis/client.js';
 import { CommandAdmissions } from './admission.js';
 import type { CommandRoute } from './command-routes.js';
@@ -22,6 +22,7 @@ export const lambdaCommandDependencies: CommandDependencies = {
   publish: async (message) => {
     await publish([message]);
   },
+  publishTimeoutMs: DEFAULT_PUBLISH_TIMEOUT_MS,
   get topic() {
     return topicName('commands');
   },
@@ -40,7 +41,5 @@ export function commandHandler<Schema extends z.ZodType>(
   route: CommandRoute<Schema>,
   dependencies: CommandDependencies = lambdaCommandDependencies,
 ) {
-  return httpHandler(route.name, (event, { correlationId }) =>
-    handleCommand(route, event, dependencies, correlationId),
-  );
+  return httpHandler(route.name, (event, context) => handleCommand(route, event, dependencies, context));
 }

@@ -3,17 +3,18 @@ import type { z } from 'zod';
 import { encodeEvent } from '../events/codec.js';
 import { kafkaHeaders } from '../events/headers.js';
 import { requestFingerprint, requestIds } from '../events/ids.js';
-import { IdempotencyKey } from '../events/primitives.js';
 import { HttpError, ValidationFailedError, type ValidationIssue } from '../http/errors.js';
-import { readHeader, readJsonObjectBody } from '../http/request-body.js';
+import { beforeDeadline } from '../http/deadline.js';
+import { readHeader, readHeaderValues, readJsonObjectBody } from '../http/request-body.js';
 import { jsonResponse } from '../http/responses.js';
 import { ServiceUnavailableError } from '../http/unavailable.js';
 import { toValidationIssues } from '../http/zod-issues.js';
 import { KafkaUnavailableError } from '../kafka/errors.js';
 import { logger } from '../logging/logger.js';
+import { requestTraceparent } from '../logging/trace-context.js';
 import type { CommandAdmissions } from './admission.js';
 import type { CommandRoute } from './command-routes.js';
-import { AccountPathParameters } from './request-schemas.js';
+import { AccountPathParameters, IdempotencyKeyHeader } from './request-schemas.js';
 
 /** A record to append to the log, acknowledged by all in-sync replicas before the promise resolves. */
 export interface OutgoingMessage {
@@ -26,21 +27,35 @@ export interface OutgoingMessage {
 /** What a command needs from the outside world; the Lambda wires the real ones, tests may wire others. */
 export interface CommandDependencies {
   admissions: () => Promise<CommandAdmissions>;
+  /** Settles within {@link CommandDependencies.publishTimeoutMs}, acknowledged or not. */
   publish: (message: OutgoingMessage) => Promise<void>;
+  /**
+   * The publish's own hard deadline. A command starts publishing only while this much time is left
+   * before it must answer, so the answer always comes before the function times out.
+   */
+  publishTimeoutMs: number;
   topic: string;
   now?: () => Date;
+}
+
+/** What the HTTP adapter knows of the request besides the event. */
+export interface CommandContext {
+  correlationId: string;
+  /** When the request must be answered by (epoch ms); undefined for a direct call without a deadline. */
+  answerBy?: number | undefined;
 }
 
 /**
  * Validates a command request, admits it (Idempotency-Key and pending marker), publishes its event and
  * answers 202 once Kafka has it. Bad input answers 400 and changes nothing; an Idempotency-Key reused
- * for another request answers 409; a broker or Redis that cannot be reached answers 503 with
- * `Retry-After`, and a retry with the same key then publishes the same event id, so it takes effect
- * exactly once.
+ * for another request answers 409. A Redis that does not answer in time answers 503 `redis_unavailable`,
+ * and nothing was published. A publish that is not acknowledged answers 503 `kafka_unavailable` with
+ * the `transactionId` (see {@link publishNotConfirmed}). Both carry `Retry-After`, and a retry with the
+ * same key publishes the same event id, so it takes effect at most once.
  *
  * @example
  * ```ts
- * export const handler = (event) => handleCommand(depositRoute, event, dependencies);
+ * export const handler = (event) => handleCommand(depositRoute, event, dependencies, { correlationId });
  * ```
  */
 export async function handleCommand<Schema extends z.ZodType>(
@@ -48,9 +63,10 @@ export async function handleCommand<Schema extends z.ZodType>(
   request: Pick<
     APIGatewayProxyEvent,
     'body' | 'isBase64Encoded' | 'headers' | 'pathParameters' | 'httpMethod'
-  >,
+  > &
+    Partial<Pick<APIGatewayProxyEvent, 'multiValueHeaders'>>,
   dependencies: CommandDependencies,
-  correlationId: string,
+  context: CommandContext,
 ): Promise<APIGatewayProxyResult> {
   const { accountId, body, idempotencyKey } = parseRequest(route, request);
   const fingerprint = requestFingerprint({
@@ -65,12 +81,15 @@ export async function handleCommand<Schema extends z.ZodType>(
     accountId,
     ids,
     occurredAt,
-    metadata: { correlationId, causationId: null, idempotencyKey },
+    metadata: { correlationId: context.correlationId, causationId: null, idempotencyKey },
   });
 
-  const admission = await dependencies
-    .admissions()
-    .then((admissions) =>
+  // Admission must end while the publish still has its whole budget: past that point the command is
+  // refused before anything reaches the log.
+  const admitBy =
+    context.answerBy === undefined ? undefined : context.answerBy - dependencies.publishTimeoutMs;
+  const admission = await beforeDeadline(
+    dependencies.admissions().then((admissions) =>
       admissions.admit({
         idempotencyKey,
         fingerprint,
@@ -81,15 +100,16 @@ export async function handleCommand<Schema extends z.ZodType>(
           at: occurredAt,
         },
       }),
-    )
-    .catch((error: unknown) => {
-      logger.warn('command admission failed', { error: error as Error });
-      throw new ServiceUnavailableError(
-        'redis_unavailable',
-        'the command store did not answer; retry later',
-        1,
-      );
-    });
+    ),
+    admitBy,
+  ).catch((error: unknown) => {
+    logger.warn('command admission failed', { transactionId: ids.transactionId, error: error as Error });
+    throw new ServiceUnavailableError(
+      'redis_unavailable',
+      'the command store did not answer in time; nothing was published, retry later',
+      1,
+    );
+  });
   if (admission === 'conflict') {
     throw new HttpError(409, {
       error: 'idempotency_key_reused',
@@ -105,23 +125,35 @@ export async function handleCommand<Schema extends z.ZodType>(
       topic: dependencies.topic,
       key: event.accountId,
       value: encodeEvent(event),
-      headers: kafkaHeaders(event, { traceparent: readHeader(request.headers, 'traceparent') ?? null }),
+      headers: kafkaHeaders(event, {
+        traceparent: requestTraceparent(readHeader(request.headers, 'traceparent')) ?? null,
+      }),
     })
-    .catch((error: unknown) => {
-      if (!(error instanceof KafkaUnavailableError)) throw error;
-      logger.warn('publish failed', { error });
-      throw new ServiceUnavailableError(
-        'kafka_unavailable',
-        'the event log did not acknowledge the command; retry with the same Idempotency-Key',
-        error.retryAfterSeconds,
-      );
-    });
+    .catch((error: unknown) => publishNotConfirmed(error, ids.transactionId));
   return jsonResponse(202, route.answer(event));
+}
+
+/**
+ * The one place a command learns that its publish was not acknowledged. Kafka may still have appended
+ * the record (an acknowledgement lost on the way back), so the answer carries the `transactionId`: the
+ * client can ask `GET /transactions/{id}`, or retry with the same Idempotency-Key, which publishes the
+ * same event id. Errors that are not an outage (a rejected publish) go on to the 500 path.
+ */
+function publishNotConfirmed(error: unknown, transactionId: string): never {
+  if (!(error instanceof KafkaUnavailableError)) throw error;
+  logger.warn('publish not confirmed', { transactionId, error });
+  throw new ServiceUnavailableError(
+    'kafka_unavailable',
+    'the event log did not acknowledge the command; look it up by transactionId, or retry with the same Idempotency-Key',
+    error.retryAfterSeconds,
+    { transactionId },
+  );
 }
 
 function parseRequest<Schema extends z.ZodType>(
   route: CommandRoute<Schema>,
-  request: Pick<APIGatewayProxyEvent, 'body' | 'isBase64Encoded' | 'headers' | 'pathParameters'>,
+  request: Pick<APIGatewayProxyEvent, 'body' | 'isBase64Encoded' | 'headers' | 'pathParameters'> &
+    Partial<Pick<APIGatewayProxyEvent, 'multiValueHeaders'>>,
 ) {
   const issues: ValidationIssue[] = [];
   let accountId: string | undefined;
@@ -132,11 +164,20 @@ function parseRequest<Schema extends z.ZodType>(
   }
 
   let idempotencyKey: string | null = null;
-  const rawKey = readHeader(request.headers, 'Idempotency-Key');
-  if (rawKey !== undefined) {
-    const key = IdempotencyKey.safeParse(rawKey);
+  const keys = readHeaderValues(request, 'Idempotency-Key');
+  if (keys.length > 1) {
+    issues.push({
+      path: 'headers.Idempotency-Key',
+      message: `must be sent once; the request carried it ${keys.length} times`,
+    });
+  } else if (keys[0] !== undefined) {
+    const key = IdempotencyKeyHeader.safeParse(keys[0]);
     if (key.success) idempotencyKey = key.data;
-    else issues.push({ path: 'headers.Idempotency-Key', message: 'must be 1 to 255 characters' });
+    else {
+      const [issue] = key.error.issues;
+      const reason = issue?.code === 'invalid_format' ? issue.message : 'must be 1 to 255 characters';
+      issues.push({ path: 'headers.Idempotency-Key', message: reason });
+    }
   }
 
   const parsed = route.body.safeParse(readJsonObjectBody(request));

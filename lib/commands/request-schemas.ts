@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { AccountName, Amount, Currency, Uuid } from '../events/primitives.js';
+import { Amount, Currency, IdempotencyKey, Uuid } from '../events/primitives.js';
+import { AccountHolderName } from './account-holder-name.js';
 
 /**
  * The bodies and path parameters the command routes accept. Objects are strict: an unknown field is
@@ -11,7 +12,7 @@ import { AccountName, Amount, Currency, Uuid } from '../events/primitives.js';
  * ```
  */
 export const OpenAccountBody = z.strictObject({
-  name: AccountName,
+  name: AccountHolderName,
   currency: Currency.default('USD'),
 });
 
@@ -26,3 +27,17 @@ export const TransferBody = z.strictObject({
 
 /** The `{id}` of `/accounts/{id}/…`. */
 export const AccountPathParameters = z.object({ id: Uuid });
+
+/**
+ * The `Idempotency-Key` header: 1–255 printable ASCII characters, the characters of an HTTP structured
+ * string (RFC 8941), so a key reads the same in every log, proxy and client library.
+ *
+ * @example
+ * ```ts
+ * IdempotencyKeyHeader.parse('order-4711-payment');
+ * ```
+ */
+export const IdempotencyKeyHeader = z
+  .string()
+  .regex(/^[\x20-\x7e]*$/, 'must be printable ASCII (letters, digits, punctuation and spaces)')
+  .pipe(IdempotencyKey);

@@ -1,4 +1,3 @@
-import { MAX_BALANCE } from '../events/primitives.js';
 import type {
   AccountOpenRequested,
   BankEvent,
@@ -8,6 +7,8 @@ import type {
   TransferRequested,
   WithdrawalRequested,
 } from '../events/types.js';
+import { unreachable } from './exhaustive.js';
+import { DEFAULT_RULES, type DecisionRules } from './rules.js';
 import type { Account, AccountsState, Outcome, OutcomeBase } from './types.js';
 
 function base<T extends Outcome['type']>(type: T, request: BankEvent): OutcomeBase<T> {
@@ -21,8 +22,8 @@ function base<T extends Outcome['type']>(type: T, request: BankEvent): OutcomeBa
   };
 }
 
-function exceedsLimit(account: Account, amount: number): boolean {
-  return account.balance + amount > MAX_BALANCE;
+function exceedsLimit(account: Account, amount: number, rules: DecisionRules): boolean {
+  return account.balance + amount > rules.balanceLimit;
 }
 
 function openAccount(request: AccountOpenRequested, account: Account | undefined): Outcome {
@@ -32,10 +33,10 @@ function openAccount(request: AccountOpenRequested, account: Account | undefined
   return { ...base('AccountOpened', request), name, currency };
 }
 
-function deposit(request: DepositRequested, account: Account | undefined): Outcome {
+function deposit(request: DepositRequested, account: Account | undefined, rules: DecisionRules): Outcome {
   const { amount } = request.data;
   if (!account) return { ...base('DepositRejected', request), amount, reason: 'account_not_found' };
-  if (exceedsLimit(account, amount)) {
+  if (exceedsLimit(account, amount, rules)) {
     return { ...base('DepositRejected', request), amount, reason: 'balance_limit_exceeded' };
   }
   return {
@@ -78,7 +79,11 @@ function debitTransfer(request: TransferRequested, account: Account | undefined)
   };
 }
 
-function creditTransfer(request: TransferCreditRequested, account: Account | undefined): Outcome {
+function creditTransfer(
+  request: TransferCreditRequested,
+  account: Account | undefined,
+  rules: DecisionRules,
+): Outcome {
   const { amount, currency, fromAccountId: counterpartyAccountId } = request.data;
   const transferEventId = request.metadata.causationId;
   const rejected = {
@@ -91,7 +96,7 @@ function creditTransfer(request: TransferCreditRequested, account: Account | und
   if (counterpartyAccountId === request.accountId) return { ...rejected, reason: 'invalid_transfer' };
   if (!account) return { ...rejected, reason: 'account_not_found' };
   if (account.currency !== currency) return { ...rejected, reason: 'currency_mismatch' };
-  if (exceedsLimit(account, amount)) return { ...rejected, reason: 'balance_limit_exceeded' };
+  if (exceedsLimit(account, amount, rules)) return { ...rejected, reason: 'balance_limit_exceeded' };
   return {
     ...base('TransferCredited', request),
     amount,
@@ -102,7 +107,11 @@ function creditTransfer(request: TransferCreditRequested, account: Account | und
   };
 }
 
-function refundTransfer(request: TransferRefundRequested, account: Account | undefined): Outcome {
+function refundTransfer(
+  request: TransferRefundRequested,
+  account: Account | undefined,
+  rules: DecisionRules,
+): Outcome {
   const { amount, toAccountId: counterpartyAccountId, reason: creditRejectionReason } = request.data;
   const rejected = {
     ...base('TransferRefundRejected', request),
@@ -114,7 +123,7 @@ function refundTransfer(request: TransferRefundRequested, account: Account | und
   // rather than creating money for a refund nobody was debited for, or losing it into a missing account.
   if (counterpartyAccountId === request.accountId) return { ...rejected, reason: 'invalid_transfer' };
   if (!account) return { ...rejected, reason: 'account_not_found' };
-  if (exceedsLimit(account, amount)) return { ...rejected, reason: 'balance_limit_exceeded' };
+  if (exceedsLimit(account, amount, rules)) return { ...rejected, reason: 'balance_limit_exceeded' };
   return {
     ...base('TransferRefunded', request),
     amount,
@@ -132,7 +141,8 @@ function refundTransfer(request: TransferRefundRequested, account: Account | und
  *
  * Rules, in the order they are checked:
  * - open: id taken → `account_already_exists`.
- * - deposit: missing → `account_not_found`; balance would pass MAX_SAFE_INTEGER → `balance_limit_exceeded`.
+ * - deposit: missing → `account_not_found`; balance would pass `rules.balanceLimit` (MAX_SAFE_INTEGER by
+ *   default) → `balance_limit_exceeded`.
  * - withdrawal: missing → `account_not_found`; amount > balance → `insufficient_funds`.
  * - transfer (source): to itself → `invalid_transfer`; missing → `account_not_found`; amount > balance →
  *   `insufficient_funds`; else debited (amount in flight).
@@ -144,20 +154,26 @@ function refundTransfer(request: TransferRefundRequested, account: Account | und
  * @example
  * const [outcome] = decide(depositRequest, state); // { type: 'Deposited', balanceAfter: 1500, … }
  */
-export function decide(request: BankEvent, state: AccountsState): Outcome[] {
+export function decide(
+  request: BankEvent,
+  state: AccountsState,
+  rules: DecisionRules = DEFAULT_RULES,
+): Outcome[] {
   const account = state.get(request.accountId);
   switch (request.type) {
     case 'AccountOpenRequested':
       return [openAccount(request, account)];
     case 'DepositRequested':
-      return [deposit(request, account)];
+      return [deposit(request, account, rules)];
     case 'WithdrawalRequested':
       return [withdraw(request, account)];
     case 'TransferRequested':
       return [debitTransfer(request, account)];
     case 'TransferCreditRequested':
-      return [creditTransfer(request, account)];
+      return [creditTransfer(request, account, rules)];
     case 'TransferRefundRequested':
-      return [refundTransfer(request, account)];
+      return [refundTransfer(request, account, rules)];
+    default:
+      return unreachable(request);
   }
 }

@@ -1,5 +1,6 @@
 import { MAX_BALANCE } from '../events/primitives.js';
 import { OutcomeNotApplicableError } from './errors.js';
+import { unreachable } from './exhaustive.js';
 import type { Account, AccountsState, Outcome } from './types.js';
 
 function withAccount(state: AccountsState, account: Account): AccountsState {
@@ -83,5 +84,7 @@ export function evolve(state: AccountsState, outcome: Outcome): AccountsState {
     case 'TransferCreditRejected':
     case 'TransferRefundRejected':
       return recordRejection(state, outcome);
+    default:
+      return unreachable(outcome);
   }
 }

@@ -1,17 +1,19 @@
 /**
- * The account decider: pure decisions over the request log, the saga's follow-up events, transaction statuses
- * and conservation deltas for the projection.
+ * The account decider: pure decisions over requests (facts out), the fold of facts every view is built
+ * with, the saga's follow-up requests, transaction statuses and conservation deltas.
  *
  * @example
- * import { decideAll, followUps, ledgerDelta, transactionStatus } from '../domain/index.js';
+ * import { decideBatch, evolveBatch, followUps, ledgerDelta } from '../domain/index.js';
  */
+export { type BatchFold, decideBatch, evolveBatch, type FactStep } from './batch.js';
 export { decide } from './decide.js';
-export { accountDecider, decideAll } from './decider.js';
-export { decisionKey } from './deduplication.js';
+export { accountDecider, createAccountDecider } from './decider.js';
 export { OutcomeNotApplicableError } from './errors.js';
 export { evolve } from './evolve.js';
+export { unreachable } from './exhaustive.js';
 export { addLedgerDelta, ledgerDelta, ZERO_LEDGER_DELTA } from './ledger.js';
+export { DEFAULT_RULES, type DecisionRules } from './rules.js';
 export { followUps } from './saga.js';
 export { accountsState, initialState } from './state.js';
-export { supersedes, TRANSACTION_STAGE, transactionStatus } from './transaction-status.js';
+export { TRANSACTION_STAGE, transactionStatus } from './transaction-status.js';
 export type * from './types.js';

@@ -1,3 +1,4 @@
+import { unreachable } from './exhaustive.js';
 import type { LedgerDelta, Outcome } from './types.js';
 
 /**
@@ -28,8 +29,16 @@ export function ledgerDelta(outcome: Outcome): LedgerDelta {
     case 'TransferCredited':
     case 'TransferRefunded':
       return { deposited: 0, withdrawn: 0, inFlight: -outcome.amount };
-    default:
+    case 'AccountOpened':
+    case 'AccountOpenRejected':
+    case 'DepositRejected':
+    case 'WithdrawalRejected':
+    case 'TransferRejected':
+    case 'TransferCreditRejected':
+    case 'TransferRefundRejected':
       return ZERO_LEDGER_DELTA;
+    default:
+      return unreachable(outcome);
   }
 }
 

@@ -1,6 +1,7 @@
 import { createEvent } from '../events/create-event.js';
 import { transferCreditEventId, transferRefundEventId } from '../events/ids.js';
 import type { BankEvent } from '../events/types.js';
+import { unreachable } from './exhaustive.js';
 import type { Outcome } from './types.js';
 
 /**
@@ -58,7 +59,18 @@ export function followUps(outcome: Outcome): BankEvent[] {
           metadata,
         }),
       ];
-    default:
+    case 'AccountOpened':
+    case 'AccountOpenRejected':
+    case 'Deposited':
+    case 'DepositRejected':
+    case 'Withdrawn':
+    case 'WithdrawalRejected':
+    case 'TransferRejected':
+    case 'TransferCredited':
+    case 'TransferRefunded':
+    case 'TransferRefundRejected':
       return [];
+    default:
+      return unreachable(outcome);
   }
 }

@@ -4,7 +4,7 @@ import type { Account, AccountsState } from './types.js';
  * The state before any event: no accounts.
  *
  * @example
- * const { state } = decideAll(log, initialState());
+ * const { state } = evolveBatch(facts, initialState());
  */
 export function initialState(): AccountsState {
   return new Map();

@@ -1,3 +1,4 @@
+import { unreachable } from './exhaustive.js';
 import type { Outcome, TransactionStatus } from './types.js';
 
 /**
@@ -22,9 +23,11 @@ export const TRANSACTION_STAGE = { requested: 0, debited: 1, settled: 2, refunde
  * | TransferCreditRejected | rejected | settled (2) | pending (none for invalid_transfer) |
  * | TransferRefunded / TransferRefundRejected | rejected (credit's reason) | refunded (3) | applied / failed |
  *
+ * Where two partitions record one transaction (a transfer's source and destination), the status of the
+ * higher stage wins; the projection store keeps that rule where both writes meet (see `apply-batch.lua`).
+ *
  * @example
- * const next = transactionStatus(outcome);
- * if (supersedes(next, stored)) await save(next);
+ * transactionStatus(debited); // { status: 'pending', stage: 1, … }
  */
 export function transactionStatus(outcome: Outcome): TransactionStatus {
   const { transactionId, at: updatedAt } = outcome;
@@ -150,19 +153,7 @@ export function transactionStatus(outcome: Outcome): TransactionStatus {
         refund: 'failed',
         updatedAt,
       };
+    default:
+      return unreachable(outcome);
   }
-}
-
-/**
- * Whether `next` should replace the stored status: only a strictly later stage does. An equal stage is the same
- * step seen again (a replay), so the first write stands and writes are idempotent.
- *
- * @example
- * supersedes({ stage: 1 }, { stage: 2 }); // false: a late debit never hides the credit
- */
-export function supersedes(
-  next: Pick<TransactionStatus, 'stage'>,
-  current: Pick<TransactionStatus, 'stage'> | undefined,
-): boolean {
-  return current === undefined || next.stage > current.stage;
 }

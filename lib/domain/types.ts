@@ -1,4 +1,4 @@
-import type { BankEvent, ReasonCode } from '../events/types.js';
+import type { ReasonCode } from '../events/types.js';
 
 /**
  * One account as the projection knows it. `version` counts the outcomes recorded on the account (opening,
@@ -295,34 +295,4 @@ export interface LedgerDelta {
   readonly deposited: number;
   readonly withdrawn: number;
   readonly inFlight: number;
-}
-
-/**
- * Result of folding a batch with `decideAll`.
- *
- * @example
- * const { outcomes, state, decidedKeys, duplicates }: DecideAllResult = decideAll(batch, loaded, { alreadyDecided });
- */
-export interface DecideAllResult {
-  /** Outcomes in request order. */
-  readonly outcomes: Outcome[];
-  readonly state: AccountsState;
-  /** `decisionKey` of every request decided in this batch, to be stored with the projection. */
-  readonly decidedKeys: string[];
-  /** Requests skipped because their decision key was already decided (earlier in the batch or before it). */
-  readonly duplicates: BankEvent[];
-}
-
-/**
- * Options of `decideAll`.
- *
- * @example
- * decideAll(batch, loaded, { alreadyDecided: new Set(await storedKeys(batch.map(decisionKey))) });
- */
-export interface DecideAllOptions {
-  /**
-   * Decision keys already recorded by the projection, so that a request re-delivered across batches (producer
-   * retry with the same Idempotency-Key, outbox republishing a saga step) is skipped, not applied twice.
-   */
-  readonly alreadyDecided?: ReadonlySet<string>;
 }

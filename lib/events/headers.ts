@@ -1,5 +1,4 @@
 import { CURRENT_SCHEMA_VERSION } from './schema-versions.js';
-import type { BankEvent } from './types.js';
 
 /**
  * Kafka header names Banku sets on every message.
@@ -36,7 +35,7 @@ export function isTraceparent(value: string): boolean {
 }
 
 /**
- * Header map for one event, ready for kafkajs `messages[].headers`. `traceparent` is added only when it is a
+ * Header map for one event (a request or a fact), ready for kafkajs `messages[].headers`. `traceparent` is added only when it is a
  * valid W3C value: a malformed one is dropped, as the W3C spec asks, instead of poisoning downstream traces.
  *
  * @example
@@ -44,7 +43,7 @@ export function isTraceparent(value: string): boolean {
  * // { 'event-type': 'DepositRequested', 'content-type': 'application/json', 'schema-version': '1' }
  */
 export function kafkaHeaders(
-  event: Pick<BankEvent, 'type'> & { schemaVersion?: number },
+  event: { readonly type: string; readonly schemaVersion?: number },
   options: { traceparent?: string | null } = {},
 ): Record<string, string> {
   const headers: Record<string, string> = {

@@ -119,3 +119,15 @@ export function transferCreditEventId(transferEventId: string): string {
 export function transferRefundEventId(transferEventId: string): string {
   return v5(`refund:${transferEventId}`, BANKU_ID_NAMESPACE);
 }
+
+/**
+ * Id of a fact: v5(`fact:<request eventId>:<fact type>`). The same decision always has the same id, so a
+ * fact published twice (an outbox retry, an overlapping invocation) is recognised by every consumer, and a
+ * request can never be recorded twice as the same kind of fact.
+ *
+ * @example
+ * factId(deposit.eventId, 'Deposited');
+ */
+export function factId(requestEventId: string, factType: string): string {
+  return v5(`fact:${requestEventId}:${factType}`, BANKU_ID_NAMESPACE);
+}

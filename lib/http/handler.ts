@@ -1,24 +1,29 @@
 import { randomUUID } from 'node:crypto';
-import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { requestPrincipal } from '../auth/principal-context.js';
 import type { Principal } from '../auth/types.js';
-import { logger, setCorrelationId } from '../logging/logger.js';
+import { logger, runWithCorrelationId } from '../logging/logger.js';
+import { RedisUnavailableError } from '../redis/errors.js';
+import { answerDeadline } from './deadline.js';
 import { HttpError } from './errors.js';
 import { readHeader } from './request-body.js';
+import { redisUnavailable } from './unavailable.js';
 import { jsonResponse } from './responses.js';
 
 /** What every HTTP handler body receives besides the event. */
 export interface RequestContext {
   /** `x-correlation-id` when the caller sent one, else API Gateway's request id. */
   correlationId: string;
+  /** When the request must be answered by (epoch ms), see `answerDeadline`; undefined outside Lambda. */
+  answerBy: number | undefined;
   /** Who is calling, as the authorizer verified it; a request without one was answered 401. */
   principal: Principal;
 }
 
 /**
  * Wraps a route's logic as an API Gateway proxy handler: sets the correlation id on the logs, requires
- * the principal the authorizer established (401 otherwise), answers an {@link HttpError} with its own status and body, and anything else with a 500 that leaks nothing.
- * Bodies are never logged.
+ * the principal the authorizer established (401 otherwise), answers an {@link HttpError} with its own status and body, a Redis that did not answer with 503
+ * `redis_unavailable`, and anything else with a 500 that leaks nothing. Bodies are never logged.
  *
  * @example
  * ```ts
@@ -29,16 +34,14 @@ export function httpHandler(
   route: string,
   handle: (event: APIGatewayProxyEvent, context: RequestContext) => Promise<APIGatewayProxyResult>,
 ) {
-  return async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
-    const correlationId =
-      readHeader(event.headers, 'x-correlation-id')?.slice(0, 255) ||
-      event.requestContext?.requestId ||
-      randomUUID();
-    setCorrelationId(correlationId);
+  const respond = async (
+    event: APIGatewayProxyEvent,
+    { correlationId, answerBy }: Omit<RequestContext, 'principal'>,
+  ): Promise<APIGatewayProxyResult> => {
     const started = performance.now();
     try {
       const principal = requestPrincipal(event);
-      const response = await handle(event, { correlationId, principal });
+      const response = await handle(event, { correlationId, answerBy, principal });
       logger.info('request handled', {
         route,
         principal: principal.subject,
@@ -47,6 +50,10 @@ export function httpHandler(
       });
       return withCorrelationId(response, correlationId);
     } catch (error) {
+      if (error instanceof RedisUnavailableError) {
+        logger.warn('request refused', { route, status: 503, ms: elapsed(started), error });
+        return withCorrelationId(redisUnavailable().toResponse(), correlationId);
+      }
       if (error instanceof HttpError) {
         const level = error.statusCode >= 500 ? 'warn' : 'info';
         logger[level]('request refused', { route, status: error.statusCode, error: error.body.error });
@@ -58,6 +65,14 @@ export function httpHandler(
         correlationId,
       );
     }
+  };
+  return async (event: APIGatewayProxyEvent, lambdaContext?: Context): Promise<APIGatewayProxyResult> => {
+    const answerBy = answerDeadline(lambdaContext);
+    const correlationId =
+      readHeader(event.headers, 'x-correlation-id')?.slice(0, 255) ||
+      event.requestContext?.requestId ||
+      randomUUID();
+    return runWithCorrelationId(correlationId, () => respond(event, { correlationId, answerBy }));
   };
 }
 

@@ -11,8 +11,11 @@ import { ValidationFailedError } from './errors.js';
  * ```
  */
 export function readJsonObjectBody(event: Pick<APIGatewayProxyEvent, 'body' | 'isBase64Encoded'>) {
-  const raw =
-    event.isBase64Encoded && event.body ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+  // API Gateway always passes a string or null; serverless-offline passes a JSON body that parses to a
+  // falsy value (`0`, `false`) as that value.
+  const body: unknown = event.body;
+  const text = typeof body === 'string' || body == null ? body : JSON.stringify(body);
+  const raw = event.isBase64Encoded && text ? Buffer.from(text, 'base64').toString('utf8') : text;
   if (raw == null || raw.trim() === '') {
     throw new ValidationFailedError([{ path: 'body', message: 'a JSON object body is required' }]);
   }
@@ -45,4 +48,29 @@ export function readHeader(headers: APIGatewayProxyEvent['headers'] | null | und
     if (key.toLowerCase() === wanted && value != null) return value;
   }
   return undefined;
+}
+
+/**
+ * Every value a request carried for one header, whatever its case. API Gateway keeps repeated headers
+ * only in `multiValueHeaders` (its `headers` holds the last one); without that map, `headers` is used.
+ *
+ * @example
+ * ```ts
+ * if (readHeaderValues(event, 'Idempotency-Key').length > 1) refuse('send Idempotency-Key once');
+ * ```
+ */
+export function readHeaderValues(
+  event: Pick<APIGatewayProxyEvent, 'headers'> & Partial<Pick<APIGatewayProxyEvent, 'multiValueHeaders'>>,
+  name: string,
+): string[] {
+  const wanted = name.toLowerCase();
+  if (event.multiValueHeaders) {
+    const values: string[] = [];
+    for (const [key, list] of Object.entries(event.multiValueHeaders)) {
+      if (key.toLowerCase() === wanted && list) values.push(...list);
+    }
+    if (values.length > 0) return values;
+  }
+  const single = readHeader(event.headers, name);
+  return single === undefined ? [] : [single];
 }

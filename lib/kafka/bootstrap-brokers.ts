@@ -44,7 +44,9 @@ const BROKER = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9._-]+):(\d{1,5})$/;
 // after the SDK's default retries with no socket timeout.
 const MSK_API_DEFAULTS: KafkaClientConfig = {
   maxAttempts: 2,
-  requestHandler: { connectionTimeout: 1_000, requestTimeout: 3_000 },
+  // Without throwOnRequestTimeout the SDK only warns when requestTimeout passes and waits on: a hung API
+  // would hold the cached lookup, and every publish of the container, for good.
+  requestHandler: { connectionTimeout: 1_000, requestTimeout: 3_000, throwOnRequestTimeout: true },
 };
 
 // One lookup per container and cluster. A rejected lookup is evicted so the next call tries again.

@@ -219,7 +219,7 @@ export function kafkajsConfig(options: KafkaClientOptions): KafkaConfig {
 }
 
 /**
- * Builds a kafkajs client from {@link kafkajsConfig}. Only this file and `producer.ts` import kafkajs;
+ * Builds a kafkajs client from {@link kafkajsConfig}. Only this file, `producer.ts` and `topic-admin.ts` import kafkajs;
  * Lambda code publishes through `producer.ts` and never sees a kafkajs type.
  *
  * @example

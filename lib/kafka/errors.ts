@@ -107,3 +107,47 @@ export class KafkaRejectedError extends Error {
     super(message, options);
   }
 }
+
+/**
+ * A topic layout (partitions, replication factor, `min.insync.replicas`) that cannot work. Fix the named
+ * setting; nothing was sent to the cluster.
+ *
+ * @example
+ * ```ts
+ * throw new TopicLayoutError('partitions', 'must be a positive integer, got 0');
+ * ```
+ */
+export class TopicLayoutError extends Error {
+  override readonly name = 'TopicLayoutError';
+
+  constructor(
+    /** The layout setting to fix. */
+    readonly setting: string,
+    detail: string,
+  ) {
+    super(`${setting}: ${detail}`);
+  }
+}
+
+/**
+ * The cluster could not describe or create a topic: unreachable, not authorised (MSK IAM needs
+ * `kafka-cluster:DescribeTopic`, `DescribeTopicDynamicConfiguration` and `CreateTopic`), or a broker
+ * without the admin API (librdkafka's mock cluster has none).
+ *
+ * @example
+ * ```ts
+ * catch (e) { if (e instanceof TopicAdminError) console.error(e.message, e.cause); }
+ * ```
+ */
+export class TopicAdminError extends Error {
+  override readonly name = 'TopicAdminError';
+
+  constructor(
+    message: string,
+    /** The topic concerned, when the failure is about one. */
+    readonly topic: string | undefined,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}

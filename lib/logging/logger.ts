@@ -1,5 +1,10 @@
-import { Logger } from '@aws-lambda-powertools/logger';
-import type { ConstructorOptions } from '@aws-lambda-powertools/logger/types';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { Logger, type LogItem } from '@aws-lambda-powertools/logger';
+import type {
+  ConstructorOptions,
+  LogItemExtraInput,
+  LogItemMessage,
+} from '@aws-lambda-powertools/logger/types';
 
 /**
  * Service name stamped on every log line (`service` field).
@@ -21,8 +26,9 @@ export const SERVICE_NAME = 'banku';
  */
 export const REDACTED = '[redacted]';
 
-// Keys whose values are credentials or whole payloads, compared without case, `-` or `_`. Matched on
-// the key alone so a secret is dropped wherever it is nested (headers, SDK errors, kafkajs log extras).
+// Keys whose values are credentials, personal data or whole payloads, compared without case, `-` or
+// `_`. Matched on the key alone so a value is dropped wherever it is nested (headers, SDK errors,
+// kafkajs log extras, an event or account logged whole). Log ids instead: accountId, transactionId.
 const SENSITIVE_KEYS = new Set([
   'authorization',
   'proxyauthorization',
@@ -46,10 +52,15 @@ const SENSITIVE_KEYS = new Set([
   'sasl',
   'body',
   'rawbody',
+  // Personal data, and what a client may have built from it. (`name` cannot be listed: errors have one.)
+  'balance',
+  'balanceafter',
+  'idempotencykey',
 ]);
 
 /**
- * JSON replacer that blanks credentials and request/response bodies, whatever object they sit in.
+ * JSON replacer that blanks credentials, balances, Idempotency-Keys and request/response bodies,
+ * whatever object they sit in.
  * Installed on every logger this module makes; exported for loggers built elsewhere.
  *
  * @example
@@ -65,10 +76,30 @@ export function redactSensitive(key: string, value: unknown): unknown {
   return value;
 }
 
+// The correlation id of the invocation a line is logged in. It lives in the invocation's async context,
+// not on the shared logger, because one module can serve several invocations at once: under Lambda
+// Managed Instances, and in serverless-offline's in-process mode (`npm run dev`), where a shared key
+// tagged concurrent requests' lines with each other's ids. Powertools scopes its own keys per
+// invocation only through the Lambda runtime's InvokeStore, which serverless-offline does not provide.
+const invocation = new AsyncLocalStorage<string | undefined>();
+
+class InvocationScopedLogger extends Logger {
+  protected override createAndPopulateLogItem(
+    logLevel: number,
+    input: LogItemMessage,
+    extraInput: LogItemExtraInput,
+  ): LogItem {
+    const item = super.createAndPopulateLogItem(logLevel, input, extraInput);
+    const correlationId = invocation.getStore();
+    return correlationId === undefined ? item : item.addAttributes({ correlation_id: correlationId });
+  }
+}
+
 /**
- * A Powertools logger for Banku: service `banku`, secrets and bodies redacted. The level comes from
- * `POWERTOOLS_LOG_LEVEL` / `AWS_LAMBDA_LOG_LEVEL` (Powertools' own rules) unless `options.logLevel` says.
- * Most code wants the shared {@link logger}; build your own only for an isolated test or tool.
+ * A Powertools logger for Banku: service `banku`, secrets and bodies redacted, and the correlation id of
+ * the invocation ({@link runWithCorrelationId}) on every line. The level comes from `POWERTOOLS_LOG_LEVEL` /
+ * `AWS_LAMBDA_LOG_LEVEL` (Powertools' own rules) unless `options.logLevel` says. Most code wants the
+ * shared {@link logger}; build your own only for an isolated test or tool.
  *
  * @example
  * ```ts
@@ -77,12 +108,16 @@ export function redactSensitive(key: string, value: unknown): unknown {
  * ```
  */
 export function createLogger(options: ConstructorOptions = {}): Logger {
-  return new Logger({ serviceName: SERVICE_NAME, jsonReplacerFn: redactSensitive, ...options });
+  return new InvocationScopedLogger({
+    serviceName: SERVICE_NAME,
+    jsonReplacerFn: redactSensitive,
+    ...options,
+  });
 }
 
 /**
- * The logger every Banku module shares within one Lambda container, so per-request keys such as the
- * correlation id reach every line, including those kafkajs writes through `lib/kafka`.
+ * The logger every Banku module shares within one Lambda container, so the invocation's correlation id
+ * reaches every line, including those kafkajs writes through `lib/kafka`.
  *
  * @example
  * ```ts
@@ -93,29 +128,27 @@ export function createLogger(options: ConstructorOptions = {}): Logger {
 export const logger: Logger = createLogger();
 
 /**
- * Tags the following log lines of this request with `correlation_id` (replacing the previous request's),
- * or removes the tag when given `undefined`. Call it at the start of each invocation: Lambda reuses the
- * container, so the shared logger outlives the request.
+ * Runs one invocation's work with `correlation_id` on every line it logs, through any logger from
+ * {@link createLogger}, however many invocations the module serves at once. Lines logged outside carry
+ * none; an empty id tags nothing.
  *
  * @example
  * ```ts
- * setCorrelationId(event.headers['x-correlation-id'] ?? context.awsRequestId);
+ * return runWithCorrelationId(event.headers['x-correlation-id'] ?? context.awsRequestId, () => handle(event));
  * ```
  */
-export function setCorrelationId(correlationId: string | undefined, target: Logger = logger): void {
-  target.removeKeys(['correlation_id']);
-  if (correlationId !== undefined && correlationId !== '') target.setCorrelationId(correlationId);
+export function runWithCorrelationId<T>(correlationId: string | undefined, work: () => T): T {
+  return invocation.run(correlationId || undefined, work);
 }
 
 /**
- * The correlation id currently on the logger, if any.
+ * The correlation id of the invocation running now, if any.
  *
  * @example
  * ```ts
  * const metadata = { correlationId: getCorrelationId() ?? randomUUID(), causationId: null };
  * ```
  */
-export function getCorrelationId(target: Logger = logger): string | undefined {
-  const value = target.getCorrelationId();
-  return typeof value === 'string' ? value : undefined;
+export function getCorrelationId(): string | undefined {
+  return invocation.getStore();
 }

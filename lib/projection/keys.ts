@@ -1,18 +1,23 @@
 /**
- * Where the projection lives in Redis. Every key is under `<prefix>:ns:<namespace>:`, so a rebuild can
- * fill a fresh namespace and switch readers to it by changing one pointer key.
+ * Where the projection lives in Redis: the one module that names its keys and the fields the scripts
+ * address. Every key of a projection is under `<prefix>:ns:<namespace>:`, so a rebuild can fill a fresh
+ * namespace and switch readers to it by changing one pointer key.
  *
  * | key | type | holds |
  * | --- | --- | --- |
  * | `<prefix>:projection:current` | string | the namespace readers and the projector use (default `main`) |
+ * | `<prefix>:dead-letters` | hash | records no projection could use, by `topic:partition:offset` |
  * | `<ns>:acct:<accountId>` | hash | name, currency, balance, version, openedAt, updatedAt |
  * | `<ns>:hist:<accountId>` | sorted set | history entries (JSON), scored by the account's version |
- * | `<ns>:tx:<transactionId>` | hash | type, status, reason, stage, accountId, amount, counterparty, at |
- * | `<ns>:seen` | set | ids of the events already applied (the exactly-once dedupe) |
+ * | `<ns>:tx:<transactionId>` | hash | type, status, reason, stage, accountId, amount, counterparty, at; and `req:<eventId>` per decided request (the dedupe, see below) |
  * | `<ns>:totals` | hash | deposited, withdrawn, inFlight, balances: the conservation ledger |
- * | `<ns>:outbox:<topic>-<partition>` | hash | saga events a partition decided but has not yet published, by event id |
- * | `<ns>:dead-letters` | hash | undecodable records, by `topic:partition:offset` |
- * | `<ns>:checkpoint` | hash | last applied offset, by `topic:partition` |
+ * | `<ns>:outbox:<partition>` | hash | facts and saga requests a partition decided but has not yet published, by position |
+ * | `<ns>:checkpoint` | hash | `commands:<partition>` last request offset decided; `facts:<partition>` facts applied |
+ *
+ * Deduplication lives in the transaction it belongs to: field `req:<eventId>` of `tx:<transactionId>`
+ * names the fact types the request was decided as. It is written from the facts alone (so a rebuild
+ * writes it too), and it grows with the transactions, never as one global key: a transaction has at
+ * most three requests (a transfer's debit, credit and refund).
  *
  * @example
  * ```ts
@@ -28,16 +33,31 @@ export function projectionKeys(prefix: string, namespace: string) {
     account: (accountId: string) => `${ns}:acct:${accountId}`,
     history: (accountId: string) => `${ns}:hist:${accountId}`,
     transaction: (transactionId: string) => `${ns}:tx:${transactionId}`,
-    seen: `${ns}:seen`,
     totals: `${ns}:totals`,
-    outbox: (topicPartition: string) => `${ns}:outbox:${topicPartition}`,
-    deadLetters: `${ns}:dead-letters`,
+    outbox: (partition: number) => `${ns}:outbox:${partition}`,
     checkpoint: `${ns}:checkpoint`,
   };
 }
 
 /** The type of {@link projectionKeys}' result. */
 export type ProjectionKeys = ReturnType<typeof projectionKeys>;
+
+/**
+ * Fields inside the projection's hashes that the scripts address by name.
+ *
+ * @example
+ * ```ts
+ * PROJECTION_FIELDS.decided(request.eventId); // 'req:5b1f…'
+ * ```
+ */
+export const PROJECTION_FIELDS = {
+  /** In `tx:<transactionId>`: the fact types a request was decided as, comma-separated. */
+  decided: (requestEventId: string) => `req:${requestEventId}`,
+  /** In `checkpoint`: the offset of the last request a commands partition decided. */
+  commandsOffset: (partition: number) => `commands:${partition}`,
+  /** In `checkpoint`: how many facts of a partition the namespace holds. */
+  factsApplied: (partition: number) => `facts:${partition}`,
+} as const;
 
 /** The namespace used until a rebuild switches to another. */
 export const DEFAULT_NAMESPACE = 'main';
@@ -52,6 +72,19 @@ export const DEFAULT_NAMESPACE = 'main';
  */
 export function currentNamespaceKey(prefix: string): string {
   return `${prefix}:projection:current`;
+}
+
+/**
+ * Records the projector could not use (undecodable requests or facts), whatever the namespace: they
+ * belong to the topics, not to one projection of them.
+ *
+ * @example
+ * ```ts
+ * await redis.hgetall(deadLettersKey('banku'));
+ * ```
+ */
+export function deadLettersKey(prefix: string): string {
+  return `${prefix}:dead-letters`;
 }
 
 /**

@@ -1,120 +1,285 @@
 import type { Redis } from '@upstash/redis';
+import { luaJson } from '../redis/lua-json.js';
+import { LUA_SCRIPTS } from '../redis/lua-scripts.js';
 import { BatchConflictError, UnexpectedReplyError } from './errors.js';
-import { currentNamespaceKey, DEFAULT_NAMESPACE, projectionKeys } from './keys.js';
-import { APPLY_BATCH_LUA, READ_BATCH_STATE_LUA } from './scripts.js';
+import {
+  currentNamespaceKey,
+  DEFAULT_NAMESPACE,
+  deadLettersKey,
+  PROJECTION_FIELDS,
+  projectionKeys,
+} from './keys.js';
 import type {
   BatchState,
   BatchWrite,
+  DeadLetter,
   HistoryEntry,
   OutboxMessage,
   StoredAccount,
   StoredTransaction,
 } from './types.js';
 
+/** A namespace's bookkeeping: per partition, the last request offset decided and the facts held. */
+export interface Checkpoint {
+  commandsOffsets: Map<number, string>;
+  factsApplied: Map<number, number>;
+}
+
+/** What {@link ProjectionStore.switchNamespace} did. */
+export type SwitchOutcome = 'switched' | 'moved' | 'behind';
+
 /**
- * The projection in Redis: the projector's one-read-one-write per batch, and the readers' queries.
+ * The keys a script call touches, each once, numbered as Lua sees them in `KEYS` (from 1).
+ */
+class KeyList {
+  readonly keys: string[] = [];
+  readonly #index = new Map<string, number>();
+
+  add(key: string): number {
+    let index = this.#index.get(key);
+    if (index === undefined) {
+      this.keys.push(key);
+      index = this.keys.length;
+      this.#index.set(key, index);
+    }
+    return index;
+  }
+}
+
+/**
+ * The projection in Redis: the projector's one read and one write per batch, the rebuild's switch,
+ * and the readers' queries. The Redis client stays inside: everything else goes through these methods.
  * All access goes through the Upstash REST client, so the same code runs on Lambda and locally.
  *
  * @example
  * ```ts
  * const store = new ProjectionStore(await redisClient(), 'banku');
- * const state = await store.readBatchState({ accounts: ['…'], events: ['…'] });
+ * const account = await store.getAccount(await store.currentNamespace(), accountId);
  * ```
  */
 export class ProjectionStore {
+  readonly #redis: Redis;
   readonly #readScript;
   readonly #applyScript;
+  readonly #switchScript;
 
   constructor(
-    readonly redis: Redis,
+    redis: Redis,
     readonly prefix: string,
   ) {
-    this.#readScript = redis.createScript<string>(READ_BATCH_STATE_LUA);
-    this.#applyScript = redis.createScript<string>(APPLY_BATCH_LUA);
+    this.#redis = redis;
+    this.#readScript = redis.createScript<string>(LUA_SCRIPTS.readBatchState);
+    this.#applyScript = redis.createScript<string>(LUA_SCRIPTS.applyBatch);
+    this.#switchScript = redis.createScript<string>(LUA_SCRIPTS.switchNamespace);
   }
 
   /** The namespace readers use now. */
   async currentNamespace(): Promise<string> {
-    const current = await this.redis.get<string>(currentNamespaceKey(this.prefix));
+    const current = await this.#redis.get<string>(currentNamespaceKey(this.prefix));
     return current ? String(current) : DEFAULT_NAMESPACE;
   }
 
-  /** Reads the namespace in use (or `namespace`), the given accounts and which events were applied. */
+  /**
+   * Reads the given accounts and which of the given requests were already decided, in `namespace`.
+   * With `followPointer`, `namespace` is only a guess: if the pointer names another one, the read is
+   * made there instead.
+   */
   async readBatchState(request: {
-    accounts: string[];
-    events: string[];
-    namespace?: string;
+    namespace: string;
+    followPointer: boolean;
+    accounts: readonly string[];
+    requests: readonly { transactionId: string; requestEventId: string }[];
   }): Promise<BatchState> {
-    const reply = await this.#readScript.exec(
-      [],
-      [
-        JSON.stringify({
-          prefix: this.prefix,
-          defaultNamespace: DEFAULT_NAMESPACE,
-          namespace: request.namespace ?? null,
-          accounts: request.accounts,
-          events: request.events,
-        }),
-      ],
-    );
-    const parsed = parseReply('read', reply) as {
-      namespace: string;
-      accounts: Record<string, Record<string, string>>;
-      seen: string[] | Record<string, never>;
-    };
-    const accounts = new Map<string, StoredAccount>();
-    for (const [id, fields] of Object.entries(parsed.accounts)) accounts.set(id, toAccount(id, fields));
-    return {
-      namespace: parsed.namespace,
-      accounts,
-      seen: new Set(Array.isArray(parsed.seen) ? parsed.seen : []),
-    };
+    let namespace = request.namespace;
+    for (let attempt = 0; ; attempt += 1) {
+      const names = projectionKeys(this.prefix, namespace);
+      const keys = new KeyList();
+      const payload = {
+        namespace,
+        defaultNamespace: DEFAULT_NAMESPACE,
+        followPointer: request.followPointer,
+        pointer: keys.add(currentNamespaceKey(this.prefix)),
+        accounts: request.accounts.map((id) => keys.add(names.account(id))),
+        decisions: request.requests.map(({ transactionId, requestEventId }) => ({
+          key: keys.add(names.transaction(transactionId)),
+          field: PROJECTION_FIELDS.decided(requestEventId),
+        })),
+      };
+      const reply = parseReply('read', await this.#readScript.exec(keys.keys, [luaJson(payload)])) as
+        | {
+            status: 'ok';
+            accounts: unknown[] | Record<string, never>;
+            decided: string[] | Record<string, never>;
+          }
+        | { status: 'moved'; namespace: string };
+      if (reply.status === 'moved') {
+        if (attempt > 3) throw new BatchConflictError('namespace_switched');
+        namespace = reply.namespace;
+        continue;
+      }
+      const accounts = new Map<string, StoredAccount>();
+      const found = Array.isArray(reply.accounts) ? reply.accounts : [];
+      request.accounts.forEach((id, i) => {
+        const flat = found[i];
+        if (Array.isArray(flat) && flat.length > 0) accounts.set(id, toAccount(id, pairs(flat)));
+      });
+      const decided = new Map<string, string[]>();
+      const markers = Array.isArray(reply.decided) ? reply.decided : [];
+      request.requests.forEach(({ requestEventId }, i) => {
+        const marker = markers[i];
+        if (marker) decided.set(requestEventId, marker.split(','));
+      });
+      return { namespace, accounts, decided };
+    }
   }
 
   /**
-   * Applies a decided batch in one atomic step and returns the outbox still to publish.
+   * Applies a batch in one atomic step and, with `returnOutbox`, returns the partition's outbox still to
+   * publish, in publishing order.
    *
    * @throws {BatchConflictError} when the state changed since it was read; nothing was written.
    */
   async applyBatch(write: BatchWrite, options: { returnOutbox: boolean }): Promise<OutboxMessage[]> {
+    const names = projectionKeys(this.prefix, write.namespace);
+    const keys = new KeyList();
+    const changed = new Map(write.accounts.map((account) => [account.accountId, account]));
+    // Opaque values (JSON the scripts only store) travel as ARGV[2…], referred to by index.
+    const args = [''];
+    const arg = (value: string) => args.push(value);
     const payload = {
-      prefix: this.prefix,
-      defaultNamespace: DEFAULT_NAMESPACE,
       namespace: write.namespace,
+      defaultNamespace: DEFAULT_NAMESPACE,
       followPointer: write.followPointer,
-      returnOutbox: options.returnOutbox,
-      expectedVersions: [...write.expectedVersions].map(([id, version]) => [id, String(version)]),
-      applied: write.applied,
-      accounts: write.accounts.map((account) => [account.accountId, accountFields(account)]),
-      history: write.history.map(({ accountId, entry }) => [
-        accountId,
-        String(entry.seq),
-        JSON.stringify(entry),
-      ]),
-      transactions: write.transactions.map((tx) => [
-        tx.transactionId,
-        String(tx.stage),
-        transactionFields(tx),
-      ]),
-      totals: Object.fromEntries(
-        Object.entries(write.totals).map(([field, delta]) => [field, String(delta)]),
-      ),
-      outbox: write.outbox.map((message) => [message.eventId, JSON.stringify(message)]),
-      deadLetters: write.deadLetters.map((letter) => [
-        `${letter.topic}:${letter.partition}:${letter.offset}`,
-        JSON.stringify(letter),
-      ]),
-      topicPartition: write.topicPartition,
-      acknowledgedOutbox: write.acknowledgedOutbox ?? [],
-      checkpoints: [...write.checkpoints],
+      pointer: keys.add(currentNamespaceKey(this.prefix)),
+      accounts: [...write.expectedVersions].map(([id, version]) => {
+        const account = changed.get(id);
+        return {
+          key: keys.add(names.account(id)),
+          expectedVersion: String(version),
+          ...(account ? { fields: accountFields(account) } : {}),
+        };
+      }),
+      decisions: write.decisions.map((marker) => ({
+        key: keys.add(names.transaction(marker.transactionId)),
+        field: PROJECTION_FIELDS.decided(marker.requestEventId),
+        expected: marker.before.join(','),
+        value: marker.after.join(','),
+      })),
+      history: write.history.map(({ accountId, entry }) => ({
+        key: keys.add(names.history(accountId)),
+        score: String(entry.seq),
+        entry: arg(JSON.stringify(entry)),
+      })),
+      transactions: write.transactions.map((tx) => ({
+        key: keys.add(names.transaction(tx.transactionId)),
+        stage: String(tx.stage),
+        fields: transactionFields(tx),
+      })),
+      totals: {
+        key: keys.add(names.totals),
+        deltas: Object.fromEntries(
+          Object.entries(write.totals).map(([field, delta]) => [field, String(delta)]),
+        ),
+      },
+      checkpoint: {
+        key: keys.add(names.checkpoint),
+        ...(write.commandsOffset === undefined
+          ? {}
+          : { offsetField: PROJECTION_FIELDS.commandsOffset(write.partition), offset: write.commandsOffset }),
+        countField: PROJECTION_FIELDS.factsApplied(write.partition),
+        added: String(write.factsApplied),
+      },
+      outbox: {
+        key: keys.add(names.outbox(write.partition)),
+        acknowledged: write.acknowledgedOutbox ?? [],
+        add: write.outbox.map((message) => ({
+          field: message.position,
+          message: arg(JSON.stringify(message)),
+        })),
+        returnPending: options.returnOutbox,
+      },
+      deadLetters: {
+        key: keys.add(deadLettersKey(this.prefix)),
+        letters: write.deadLetters.map((letter) => ({
+          field: `${letter.topic}:${letter.partition}:${letter.offset}`,
+          letter: JSON.stringify(letter),
+        })),
+      },
     };
-    const reply = parseReply('apply', await this.#applyScript.exec([], [JSON.stringify(payload)])) as
-      { status: 'ok'; outbox: string[] | Record<string, never> } | { status: 'conflict'; reason: string };
+    args[0] = luaJson(payload);
+    const reply = parseReply('apply', await this.#applyScript.exec(keys.keys, args)) as
+      { status: 'ok'; pending: string[] | Record<string, never> } | { status: 'conflict'; reason: string };
     if (reply.status === 'conflict') throw new BatchConflictError(reply.reason);
-    const flat = Array.isArray(reply.outbox) ? reply.outbox : [];
-    const pending: OutboxMessage[] = [];
-    for (let i = 1; i < flat.length; i += 2) pending.push(JSON.parse(flat[i] as string) as OutboxMessage);
-    return pending;
+    const positions = (Array.isArray(reply.pending) ? reply.pending : []).sort();
+    const known = new Map(write.outbox.map((message) => [message.position, message]));
+    const missing = positions.filter((position) => !known.has(position));
+    if (missing.length > 0) {
+      // The client is built without automatic deserialisation: HMGET comes back as a plain list.
+      const reply: unknown = await this.#redis.hmget(names.outbox(write.partition), ...missing);
+      missing.forEach((position, i) => {
+        const value: unknown = Array.isArray(reply)
+          ? reply[i]
+          : (reply as Record<string, unknown> | null)?.[position];
+        if (typeof value === 'string') known.set(position, JSON.parse(value) as OutboxMessage);
+        else if (value) known.set(position, value as OutboxMessage);
+      });
+    }
+    return positions.flatMap((position) => known.get(position) ?? []);
+  }
+
+  /** Whether a namespace holds a projection (anything applied to it). */
+  async holdsProjection(namespace: string): Promise<boolean> {
+    return (await this.#redis.exists(projectionKeys(this.prefix, namespace).checkpoint)) > 0;
+  }
+
+  /** A namespace's bookkeeping, per partition. */
+  async checkpoint(namespace: string): Promise<Checkpoint> {
+    const fields = (await this.#hash(projectionKeys(this.prefix, namespace).checkpoint)) ?? {};
+    const checkpoint: Checkpoint = { commandsOffsets: new Map(), factsApplied: new Map() };
+    for (const [field, value] of Object.entries(fields)) {
+      const [kind, partition] = field.split(':');
+      if (kind === 'commands') checkpoint.commandsOffsets.set(Number(partition), value);
+      if (kind === 'facts') checkpoint.factsApplied.set(Number(partition), Number(value));
+    }
+    return checkpoint;
+  }
+
+  /**
+   * Points readers and the live projector at `to`, if `from` is still the namespace in use and `to`
+   * holds at least its facts on every partition; the live projector's offsets and outboxes move along.
+   */
+  async switchNamespace(request: {
+    from: string;
+    to: string;
+    partitions: readonly number[];
+  }): Promise<SwitchOutcome> {
+    const from = projectionKeys(this.prefix, request.from);
+    const to = projectionKeys(this.prefix, request.to);
+    const keys = new KeyList();
+    const payload = {
+      from: request.from,
+      to: request.to,
+      defaultNamespace: DEFAULT_NAMESPACE,
+      pointer: keys.add(currentNamespaceKey(this.prefix)),
+      fromCheckpoint: keys.add(from.checkpoint),
+      toCheckpoint: keys.add(to.checkpoint),
+      outboxes: request.partitions.map((partition) => ({
+        from: keys.add(from.outbox(partition)),
+        to: keys.add(to.outbox(partition)),
+      })),
+      factsPrefix: PROJECTION_FIELDS.factsApplied(0).replace(/0$/, ''),
+      commandsPrefix: PROJECTION_FIELDS.commandsOffset(0).replace(/0$/, ''),
+    };
+    const reply = await this.#switchScript.exec(keys.keys, [luaJson(payload)]);
+    if (reply !== 'switched' && reply !== 'moved' && reply !== 'behind')
+      throw new UnexpectedReplyError('switch', reply);
+    return reply;
+  }
+
+  /** Every record no projection could use. */
+  async deadLetters(): Promise<DeadLetter[]> {
+    const fields = (await this.#hash(deadLettersKey(this.prefix))) ?? {};
+    return Object.values(fields).map((json) => JSON.parse(json) as DeadLetter);
   }
 
   /** One account, or undefined. */
@@ -143,7 +308,7 @@ export class ProjectionStore {
   }> {
     const keys = projectionKeys(this.prefix, namespace);
     const max: '+inf' | `(${number}` = page.before === undefined ? '+inf' : `(${page.before}`;
-    const members: string[] = await this.redis.zrange<string[]>(keys.history(accountId), max, '-inf', {
+    const members: string[] = await this.#redis.zrange<string[]>(keys.history(accountId), max, '-inf', {
       byScore: true,
       rev: true,
       offset: 0,
@@ -165,13 +330,11 @@ export class ProjectionStore {
    * deserialisation (a name such as "1e3" must stay a string), so HGETALL comes back flat.
    */
   async #hash(key: string): Promise<Record<string, string> | undefined> {
-    const reply: unknown = await this.redis.hgetall(key);
+    const reply: unknown = await this.#redis.hgetall(key);
     if (reply == null) return undefined;
     if (!Array.isArray(reply)) return reply as Record<string, string>;
     if (reply.length === 0) return undefined;
-    const fields: Record<string, string> = {};
-    for (let i = 0; i < reply.length; i += 2) fields[String(reply[i])] = String(reply[i + 1]);
-    return fields;
+    return pairs(reply);
   }
 
   /** The conservation ledger of a namespace. */
@@ -194,21 +357,21 @@ function parseReply(script: string, reply: unknown): unknown {
   return JSON.parse(reply);
 }
 
-function accountFields(account: StoredAccount): string[] {
-  return [
-    'name',
-    account.name,
-    'currency',
-    account.currency,
-    'balance',
-    String(account.balance),
-    'version',
-    String(account.version),
-    'openedAt',
-    account.openedAt,
-    'updatedAt',
-    account.updatedAt,
-  ];
+function pairs(flat: readonly unknown[]): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (let i = 0; i < flat.length; i += 2) fields[String(flat[i])] = String(flat[i + 1]);
+  return fields;
+}
+
+function accountFields(account: StoredAccount): Record<string, string> {
+  return {
+    name: account.name,
+    currency: account.currency,
+    balance: String(account.balance),
+    version: String(account.version),
+    openedAt: account.openedAt,
+    updatedAt: account.updatedAt,
+  };
 }
 
 function toAccount(accountId: string, fields: Record<string, unknown>): StoredAccount {
@@ -223,12 +386,16 @@ function toAccount(accountId: string, fields: Record<string, unknown>): StoredAc
   };
 }
 
-function transactionFields(tx: StoredTransaction): string[] {
-  const fields = ['type', tx.type, 'status', tx.status, 'accountId', tx.accountId, 'at', tx.at];
-  fields.push('reason', tx.reason ?? '');
-  fields.push('amount', tx.amount === undefined ? '' : String(tx.amount));
-  fields.push('counterparty', tx.counterparty ?? '');
-  return fields;
+function transactionFields(tx: StoredTransaction): Record<string, string> {
+  return {
+    type: tx.type,
+    status: tx.status,
+    accountId: tx.accountId,
+    at: tx.at,
+    reason: tx.reason ?? '',
+    amount: tx.amount === undefined ? '' : String(tx.amount),
+    counterparty: tx.counterparty ?? '',
+  };
 }
 
 function toTransaction(transactionId: string, fields: Record<string, unknown>): StoredTransaction {

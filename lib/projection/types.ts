@@ -9,14 +9,14 @@ export interface StoredAccount {
   updatedAt: string;
 }
 
-/** What deciding one partition's batch needs to know, read in one round trip. */
+/** What deciding (or evolving) one partition's batch needs to know, read in one round trip. */
 export interface BatchState {
   /** The namespace the state was read from, and that the write must go to. */
   namespace: string;
   /** The accounts the batch touches that exist. */
   accounts: Map<string, StoredAccount>;
-  /** Event ids of the batch that were already applied. */
-  seen: Set<string>;
+  /** Requests of the batch already decided, by event id: the fact types each was decided as. */
+  decided: Map<string, string[]>;
 }
 
 /** One history entry of an account, as stored (status and reason are joined from the transaction). */
@@ -54,9 +54,16 @@ export interface TotalsDelta {
   balances: number;
 }
 
-/** A saga event to publish after the write, keyed by the account it belongs to. */
+/** Where a message of the outbox goes: a fact to the facts topic, a saga request to the commands topic. */
+export type OutboxTopic = 'facts' | 'commands';
+
+/** A message to publish after the write, keyed by the account it belongs to. */
 export interface OutboxMessage {
-  eventId: string;
+  /** Its place in the partition's outbox: positions sort in the order the messages must be published. */
+  position: string;
+  /** The fact id, or the saga request's event id. */
+  id: string;
+  topic: OutboxTopic;
   key: string;
   value: string;
   headers: Record<string, string>;
@@ -74,25 +81,40 @@ export interface DeadLetter {
   at: string;
 }
 
+/**
+ * The dedupe marker a batch writes for one request: the fact types it was decided as, and what the
+ * marker held when the batch was read (the write is refused if that changed).
+ */
+export interface DecisionMarker {
+  transactionId: string;
+  requestEventId: string;
+  /** Fact types recorded before this batch (empty for a request decided now). */
+  before: string[];
+  /** Fact types recorded after it. */
+  after: string[];
+}
+
 /** Everything one batch changes, applied atomically by the apply script. */
 export interface BatchWrite {
   namespace: string;
   /** True for the live projector: refuse the write if a rebuild switched namespaces meanwhile. */
   followPointer: boolean;
-  /** The version each touched account had when the batch was decided (0 when it did not exist). */
+  /** The partition the batch belongs to (of the commands topic live, of the facts topic in a rebuild). */
+  partition: number;
+  /** The version each touched account had when the batch was read (0 when it did not exist). */
   expectedVersions: Map<string, number>;
-  /** Event ids applied by this batch. */
-  applied: string[];
+  decisions: DecisionMarker[];
   accounts: StoredAccount[];
   history: { accountId: string; entry: HistoryEntry }[];
   transactions: StoredTransaction[];
   totals: TotalsDelta;
+  /** Facts this batch adds to the partition's count. */
+  factsApplied: number;
+  /** Live only: offset of the batch's last request, the partition's new commands checkpoint. */
+  commandsOffset?: string;
+  /** Live only: facts and saga requests to publish, in order. */
   outbox: OutboxMessage[];
-  deadLetters: DeadLetter[];
-  /** Outbox messages of this partition that Kafka has acknowledged since the last write: removed now. */
+  /** Positions of outbox messages Kafka has acknowledged since the last write: removed now. */
   acknowledgedOutbox?: string[];
-  /** The batch's `<topic>-<partition>`: whose outbox the follow-ups go to. */
-  topicPartition: string;
-  /** Last offset of the batch, by `<topic>-<partition>`. */
-  checkpoints: Map<string, string>;
+  deadLetters: DeadLetter[];
 }

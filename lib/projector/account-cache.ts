@@ -7,7 +7,7 @@ const MAX_CACHED_ACCOUNTS = 200_000;
  * What this container last wrote or read of the accounts it projects, so that a batch can usually be
  * decided without reading Redis first: one round trip per batch instead of two.
  *
- * It is only ever a guess. The apply script checks every account's version and every event id against
+ * It is only ever a guess. The apply script checks every account's version and every request's dedupe marker against
  * Redis, and refuses the write when the guess was wrong (another container took the partition over, a
  * redelivered batch, a rebuild switched namespaces); the projector then forgets the guess, reads, and
  * decides again. Each account is written by the one partition it is keyed to, so after a container's own
@@ -15,12 +15,17 @@ const MAX_CACHED_ACCOUNTS = 200_000;
  *
  * @example
  * ```ts
- * const state = cache.lookup(namespaceHint, accountIds) ?? (await store.readBatchState(…));
+ * const state = cache.lookup(accountIds) ?? (await store.readBatchState(…));
  * ```
  */
 export class AccountCache {
   #namespace: string | undefined;
   readonly #accounts = new Map<string, StoredAccount | null>();
+
+  /** The namespace this container last read or wrote, if any: where its next read starts looking. */
+  get namespace(): string | undefined {
+    return this.#namespace;
+  }
 
   /** The state of these accounts if every one is known (present or known to be absent), else undefined. */
   lookup(accountIds: readonly string[]): BatchState | undefined {
@@ -31,7 +36,7 @@ export class AccountCache {
       if (known === undefined) return undefined;
       if (known !== null) accounts.set(id, known);
     }
-    return { namespace: this.#namespace, accounts, seen: new Set() };
+    return { namespace: this.#namespace, accounts, decided: new Map() };
   }
 
   /** Remembers what a read returned: the accounts found, and those asked for but absent. */

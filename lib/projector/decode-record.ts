@@ -1,27 +1,33 @@
-import { decodeEvent } from '../events/codec.js';
-import type { BankEvent } from '../events/types.js';
 import type { DeadLetter } from '../projection/types.js';
 import type { MskRecord } from './msk-event.js';
 
-/** A record turned into an event, or into a dead letter saying why it could not be. */
-export type DecodedRecord =
-  { ok: true; event: BankEvent; record: MskRecord } | { ok: false; deadLetter: DeadLetter };
+/** How a record's value becomes a message: a request decoder or a fact decoder. */
+export type DecodeValue<T> = (
+  value: Buffer,
+) => { ok: true; value: T } | { ok: false; reason: string; message: string };
+
+/** A record turned into a message, or into a dead letter saying why it could not be. */
+export type DecodedRecord<T> =
+  { ok: true; value: T; record: MskRecord } | { ok: false; deadLetter: DeadLetter };
 
 /**
  * Decodes one record on its own, so a poison record becomes a dead letter instead of failing its batch.
- * Beyond the event's own schema, the record key must be the event's account id: per-account order rests
- * on every event of an account sharing its partition.
+ * Beyond the message's own schema, the record key must be the message's account id: per-account order
+ * rests on every message of an account sharing its partition.
  *
  * @example
  * ```ts
- * const decoded = decodeRecord(record);
+ * const decoded = decodeRecord(record, requestValue);
  * if (!decoded.ok) deadLetters.push(decoded.deadLetter);
  * ```
  */
-export function decodeRecord(record: MskRecord): DecodedRecord {
+export function decodeRecord<T extends { readonly accountId: string }>(
+  record: MskRecord,
+  decode: DecodeValue<T>,
+): DecodedRecord<T> {
   const key = record.key == null ? null : Buffer.from(record.key, 'base64').toString('utf8');
   const value = record.value == null ? null : Buffer.from(record.value, 'base64');
-  const reject = (reason: string, message: string): DecodedRecord => ({
+  const reject = (reason: string, message: string): DecodedRecord<T> => ({
     ok: false,
     deadLetter: {
       topic: record.topic,
@@ -36,13 +42,13 @@ export function decodeRecord(record: MskRecord): DecodedRecord {
     },
   });
   if (value === null) return reject('empty_value', 'the record has no value (a tombstone?)');
-  const decoded = decodeEvent(value);
+  const decoded = decode(value);
   if (!decoded.ok) return reject(decoded.reason, decoded.message);
-  if (key !== decoded.event.accountId) {
+  if (key !== decoded.value.accountId) {
     return reject(
       'key_mismatch',
-      `record key ${JSON.stringify(key)} is not the event's account ${decoded.event.accountId}`,
+      `record key ${JSON.stringify(key)} is not the message's account ${decoded.value.accountId}`,
     );
   }
-  return { ok: true, event: decoded.event, record };
+  return { ok: true, value: decoded.value, record };
 }

@@ -1,34 +1,45 @@
 import { logger } from '../logging/logger.js';
+import { requestLogKeys } from '../logging/trace-context.js';
 import type { ProjectionStore } from '../projection/store.js';
 import { recordBatchMetrics } from './metrics.js';
 import { MskEventSchema } from './msk-event.js';
-import { partitionBatches } from './partition-batch.js';
+import { requestBatches } from './partition-batch.js';
 import type { BatchCounts } from './plan-batch.js';
-import { type ProjectionMode, projectPartitionBatch } from './project-batch.js';
+import { type ProjectorOptions, projectPartitionBatch } from './project-batch.js';
 
 /**
- * The projector's whole invocation: every partition's batch projected (partitions in parallel: they
+ * The projector's whole invocation: every partition's batch decided, its facts recorded and published (partitions in parallel: they
  * own disjoint accounts), metrics recorded, dead letters logged. Any infrastructure failure throws, so
- * the event source mapping retries the batch; already-applied events are skipped on the retry.
+ * the event source mapping retries the batch; already-decided requests are skipped on the retry.
  *
  * @example
  * ```ts
- * export const handler = (event: unknown) => handleMskEvent(event, await projectionStore(), live);
+ * export const handler = (event: unknown) => handleMskEvent(event, await projectionStore(), { publish });
  * ```
  */
 export async function handleMskEvent(
   rawEvent: unknown,
   store: ProjectionStore,
-  mode: ProjectionMode,
+  options: ProjectorOptions,
 ): Promise<BatchCounts> {
   const event = MskEventSchema.parse(rawEvent);
-  const batches = partitionBatches(event);
-  const results = await Promise.all(batches.map((batch) => projectPartitionBatch(store, batch, mode)));
+  const batches = requestBatches(event);
+  const results = await Promise.all(batches.map((batch) => projectPartitionBatch(store, batch, options)));
   const totals: BatchCounts = { records: 0, applied: 0, rejected: 0, duplicates: 0, deadLettered: 0 };
   for (const counts of results) {
     for (const name of Object.keys(totals) as (keyof BatchCounts)[]) totals[name] += counts[name];
   }
   for (const batch of batches) {
+    for (const { value: event, traceparent } of batch.items) {
+      logger.info('event projected', {
+        event_id: event.eventId,
+        event_type: event.type,
+        account_id: event.accountId,
+        transaction_id: event.data.transactionId,
+        topic_partition: batch.topicPartition,
+        ...requestLogKeys(traceparent, event.metadata.correlationId),
+      });
+    }
     for (const letter of batch.deadLetters) {
       logger.warn('record dead-lettered', {
         topic: letter.topic,

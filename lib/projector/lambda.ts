@@ -6,21 +6,22 @@ import { redisClient } from '../redis/client.js';
 import { handleMskEvent } from './handle-msk-event.js';
 import { projectorMetrics } from './metrics.js';
 import type { BatchCounts } from './plan-batch.js';
-import type { ProjectionMode } from './project-batch.js';
+import type { ProjectorOptions } from './project-batch.js';
 
 let store: Promise<ProjectionStore> | undefined;
 
-const live: ProjectionMode = {
-  kind: 'live',
+const live: ProjectorOptions = {
   publish: async (messages) => {
-    const topic = topicName('commands');
-    await publish(messages.map(({ key, value, headers }) => ({ topic, key, value, headers })));
+    await publish(
+      messages.map(({ topic, key, value, headers }) => ({ topic: topicName(topic), key, value, headers })),
+    );
   },
 };
 
 /**
- * The projector Lambda: an MSK event source mapping invokes it with batches; it applies them to the
- * Redis projection and publishes the transfer saga's follow-ups.
+ * The projector Lambda: an MSK event source mapping invokes it with batches of the commands topic; it
+ * decides them, records the facts in the Redis projection, and publishes the facts to the facts topic
+ * and the transfer saga's follow-ups to the commands topic.
  *
  * @example
  * ```ts

@@ -1,13 +1,15 @@
-import { decide } from '../domain/decide.js';
-import { evolve } from '../domain/evolve.js';
-import { ledgerDelta } from '../domain/ledger.js';
+import { decideBatch } from '../domain/batch.js';
+import type { DecisionRules } from '../domain/rules.js';
 import { followUps } from '../domain/saga.js';
-import type { Account, AccountsState, Outcome } from '../domain/types.js';
+import type { Outcome } from '../domain/types.js';
 import { encodeEvent } from '../events/codec.js';
 import { kafkaHeaders } from '../events/headers.js';
 import type { BankEvent } from '../events/types.js';
-import type { BatchState, BatchWrite, DeadLetter, HistoryEntry, OutboxMessage } from '../projection/types.js';
-import { historyEntry, transactionRecord } from './outcome-records.js';
+import { childTraceparent } from '../logging/trace-context.js';
+import { CURRENT_FACT_SCHEMA_VERSION, encodeFact } from '../facts/codec.js';
+import { projectFacts } from '../projection/project-facts.js';
+import type { BatchState, BatchWrite, OutboxMessage } from '../projection/types.js';
+import type { PartitionBatch } from './partition-batch.js';
 
 /** What a planned batch did, for metrics and logs. */
 export interface BatchCounts {
@@ -18,118 +20,101 @@ export interface BatchCounts {
   deadLettered: number;
 }
 
-/** One partition's decoded batch, in log order. */
-export interface PartitionBatch {
-  topicPartition: string;
-  lastOffset: string;
-  events: BankEvent[];
-  deadLetters: DeadLetter[];
-}
-
 /**
- * Decides a partition's batch against the state read for it and plans the single atomic write that
- * records the result: pure, so the same log always plans the same write (deterministic replay).
- *
- * Events already applied (in Redis, or earlier in this batch) are counted as duplicates and skipped.
- * Saga follow-ups go to the outbox only when `withOutbox` is set: a rebuild replays the log, where the
- * follow-ups already are, and must never publish.
+ * Decides a commands partition's batch against the state read for it, and plans the one atomic write
+ * that records the decision: the facts' effect on the projection (the same write a rebuild derives
+ * from the facts), and an outbox holding the facts for the facts topic and the saga's follow-up
+ * requests for the commands topic, in the order they must be published. Pure.
  *
  * @example
  * ```ts
- * const { write, counts } = planBatch(batch, await store.readBatchState(…), { withOutbox: true, followPointer: true });
+ * const { write, counts } = planBatch(batch, await store.readBatchState(…), { rules });
  * ```
  */
 export function planBatch(
-  batch: PartitionBatch,
+  batch: PartitionBatch<BankEvent>,
   state: BatchState,
-  options: { withOutbox: boolean; followPointer: boolean },
+  options: { rules?: DecisionRules } = {},
 ): { write: BatchWrite; counts: BatchCounts } {
-  const initial: AccountsState = state.accounts;
-  // One mutable map for the batch: `decide` reads only the account an event is keyed by, so each event is
-  // decided and evolved over a one-account state instead of copying every account per outcome.
-  const accounts = new Map(initial);
-  const seen = new Set(state.seen);
-  const applied: string[] = [];
-  const outcomes: Outcome[] = [];
-  const history: { accountId: string; entry: HistoryEntry }[] = [];
-  const totals = { deposited: 0, withdrawn: 0, inFlight: 0, balances: 0 };
+  const requests = batch.items.map((item) => item.value);
+  const { steps, duplicates } = decideBatch(requests, state.accounts, {
+    applied: new Set(state.decided.keys()),
+    ...(options.rules ? { rules: options.rules } : {}),
+  });
+  // A request delivered twice is decided at its first offset: that one orders its facts.
+  // Its trace is the one the facts and follow-ups continue.
+  const offsets = new Map<string, string>();
+  const traces = new Map<string, string>();
+  for (const { value, offset, traceparent } of batch.items) {
+    if (offsets.has(value.eventId)) continue;
+    offsets.set(value.eventId, offset);
+    if (traceparent) traces.set(value.eventId, traceparent);
+  }
   const outbox: OutboxMessage[] = [];
-  let duplicates = 0;
   let rejected = 0;
-
-  for (const event of batch.events) {
-    if (seen.has(event.eventId)) {
-      duplicates += 1;
-      continue;
+  let request: string | undefined;
+  let index = 0;
+  for (const { fact } of steps) {
+    if (fact.type.endsWith('Rejected')) rejected += 1;
+    if (fact.requestEventId !== request) {
+      request = fact.requestEventId;
+      index = 0;
     }
-    seen.add(event.eventId);
-    applied.push(event.eventId);
-    const own = accounts.get(event.accountId);
-    let local: AccountsState = own ? new Map([[event.accountId, own]]) : NO_ACCOUNTS;
-    for (const outcome of decide(event, local)) {
-      local = evolve(local, outcome);
-      outcomes.push(outcome);
-      const account = local.get(outcome.accountId);
-      if (account) accounts.set(account.accountId, account);
-      if (outcome.type.endsWith('Rejected')) rejected += 1;
-      const entry = historyEntry(outcome, account !== undefined);
-      if (entry && account)
-        history.push({ accountId: account.accountId, entry: { ...entry, seq: account.version } });
-      const delta = ledgerDelta(outcome);
-      totals.deposited += delta.deposited;
-      totals.withdrawn += delta.withdrawn;
-      totals.inFlight += delta.inFlight;
-      if (options.withOutbox) {
-        for (const followUp of followUps(outcome)) outbox.push(toOutboxMessage(followUp));
-      }
-    }
+    // Positions sort as the requests were decided: a partition's facts reach the topic in that order.
+    const offset = (offsets.get(fact.requestEventId) ?? '0').padStart(20, '0');
+    const position = () => `${offset}.${String(index++).padStart(4, '0')}`;
+    const cause = traces.get(fact.requestEventId);
+    outbox.push(factMessage(fact, position(), cause));
+    for (const followUp of followUps(fact)) outbox.push(requestMessage(followUp, position(), cause));
   }
-
-  const changed: Account[] = [];
-  for (const [accountId, account] of accounts) {
-    const before = initial.get(accountId);
-    if (before !== account) {
-      changed.push(account);
-      totals.balances += account.balance - (before?.balance ?? 0);
-    }
-  }
-
   const expectedVersions = new Map<string, number>();
-  for (const event of batch.events)
-    expectedVersions.set(event.accountId, initial.get(event.accountId)?.version ?? 0);
+  for (const { accountId } of requests)
+    expectedVersions.set(accountId, state.accounts.get(accountId)?.version ?? 0);
 
   return {
     write: {
+      ...projectFacts(steps, state.accounts, state.decided),
       namespace: state.namespace,
-      followPointer: options.followPointer,
+      followPointer: true,
+      partition: batch.partition,
       expectedVersions,
-      applied,
-      accounts: changed,
-      history,
-      transactions: outcomes.map(transactionRecord),
-      totals,
+      commandsOffset: batch.lastOffset,
       outbox,
       deadLetters: batch.deadLetters,
-      topicPartition: batch.topicPartition,
-      checkpoints: new Map([[batch.topicPartition, batch.lastOffset]]),
     },
     counts: {
-      records: batch.events.length + batch.deadLetters.length,
-      applied: outcomes.length - rejected,
+      records: batch.items.length + batch.deadLetters.length,
+      applied: steps.length - rejected,
       rejected,
-      duplicates,
+      duplicates: duplicates.length,
       deadLettered: batch.deadLetters.length,
     },
   };
 }
 
-const NO_ACCOUNTS: AccountsState = new Map();
-
-function toOutboxMessage(event: BankEvent): OutboxMessage {
+// A fact or a follow-up continues the trace of the request that caused it.
+function factMessage(fact: Outcome, position: string, cause: string | undefined): OutboxMessage {
+  const { factId, value } = encodeFact(fact);
   return {
-    eventId: event.eventId,
+    position,
+    id: factId,
+    topic: 'facts',
+    key: fact.accountId,
+    value,
+    headers: kafkaHeaders(
+      { type: fact.type, schemaVersion: CURRENT_FACT_SCHEMA_VERSION },
+      { traceparent: childTraceparent(cause, factId) ?? null },
+    ),
+  };
+}
+
+function requestMessage(event: BankEvent, position: string, cause: string | undefined): OutboxMessage {
+  return {
+    position,
+    id: event.eventId,
+    topic: 'commands',
     key: event.accountId,
     value: encodeEvent(event),
-    headers: kafkaHeaders(event),
+    headers: kafkaHeaders(event, { traceparent: childTraceparent(cause, event.eventId) ?? null }),
   };
 }

@@ -19,11 +19,6 @@ export interface BundleFigures {
   processMs: number;
 }
 
-const BENCH_ISSUER_PARAMS = [
-  '--param=authIssuer=https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Bench0000',
-  '--param=authAudience=bench',
-];
-
 /** What `npm run package` produced. */
 export interface BundlesResult {
   packageMs: number;
@@ -51,8 +46,7 @@ export async function measureBundles(options: { runs: number }): Promise<Bundles
     const started = performance.now();
     const packaging = watchChild(
       'npm run package',
-      // Packaging needs a real-looking issuer (a stage must name one); nothing here calls it.
-      spawn('npm', ['run', 'package', '--', '--package', dir, ...BENCH_ISSUER_PARAMS], {
+      spawn('npm', ['run', 'package', '--', '--package', dir], {
         cwd: PROJECT_ROOT,
         env: { ...process.env, BANKU_BUILD_ID: `bench-${process.pid}` },
         stdio: ['ignore', 'pipe', 'pipe'],

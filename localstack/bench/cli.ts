@@ -16,13 +16,15 @@ import { type RunningOffline, startOffline } from '../offline/start-offline.js';
 import { resolveRedis } from '../redis/resolve-redis.js';
 import { spawnRedisServer } from '../redis/spawn-redis-server.js';
 import type { RedisServer } from '../redis/types.js';
-import { topicName } from '../../lib/config/topics.js';
 import { measureBundles } from './bundles.js';
 import { measureCommandPath } from './command-path.js';
+import { childPids } from './cpu.js';
+import { SPLIT_PROBE } from './command-split.js';
 import { measureEndToEnd } from './end-to-end.js';
 import { benchCustomer } from './http.js';
 import type { AuthorizerPhaseResult } from './authorizer-phase.js';
 import type { HandlerPhaseResult } from './handler-phase.js';
+import { measureLoad } from './load.js';
 import { parseBenchOptions } from './options.js';
 import { PROJECT_ROOT, Started, spawnTsx } from './processes.js';
 import type { ProjectorPhaseConfig, ProjectorPhaseResult } from './projector-phase.js';
@@ -35,7 +37,12 @@ import { type StackProcess, startStackProcess } from './stack-process.js';
 const log = (message: string) => console.error(`[bench] ${message}`);
 // serverless-offline's last lines, shown when a phase fails (or all of them with BENCH_VERBOSE=1).
 const offlineOutput: string[] = [];
+let onSplitProbeLine: ((json: string) => void) | undefined;
 const onOfflineOutput = (line: string) => {
+  if (line.startsWith(SPLIT_PROBE.linePrefix)) {
+    onSplitProbeLine?.(line.slice(SPLIT_PROBE.linePrefix.length));
+    return;
+  }
   if (process.env.BENCH_VERBOSE) console.error(`[offline] ${line}`);
   offlineOutput.push(line);
   if (offlineOutput.length > 100) offlineOutput.shift();
@@ -92,6 +99,8 @@ try {
       startOffline({
         env: { ...stack.env, REDIS_KEY_PREFIX: prefix, OFFLINE_MSK_ENABLED: 'false' },
         onOutput: onOfflineOutput,
+        // In-process, the functions run in serverless-offline's process: its profile is theirs too.
+        nodeArgs: [...SPLIT_PROBE.nodeArgs, ...profileFlags('offline')],
       }),
     );
     started.add('serverless offline', offline);
@@ -101,11 +110,22 @@ try {
     const current = offline;
     const customer = await benchCustomer(current, stack.env);
     results.command = await phase('command', () =>
-      measureCommandPath(customer, stack.env, {
-        concurrency: options.concurrency,
-        requests: options.requests,
-        warmupPerLane: options.warmupPerLane,
-      }),
+      measureCommandPath(
+        customer,
+        stack.env,
+        {
+          concurrency: options.concurrency,
+          requests: options.requests,
+          warmupPerLane: options.warmupPerLane,
+          pids: {
+            'serverless-offline': current.pid,
+            'stack (Upstash endpoint)': stack.pid,
+            broker: childPids(stack.pid)[0],
+            redis: redis.pid,
+          },
+        },
+        () => readSplitProbe(current.pid),
+      ),
     );
     results.handler = await phase('handler', () => handlerPhase(stack, prefix));
     results.authorizer = await phase('authorizer', () => authorizerPhase(stack));
@@ -113,6 +133,9 @@ try {
   if (offline && options.phases.includes('e2e')) {
     const current = offline;
     results.e2e = await phase('e2e', () => endToEndPhase(stack, current, service, prefix));
+  }
+  if (options.phases.includes('load')) {
+    results.load = await phase('load', () => loadPhase(stack, prefix));
   }
   if (options.phases.includes('bundles')) {
     results.bundles = await phase('bundles', () => measureBundles({ runs: options.importRuns }));
@@ -157,6 +180,44 @@ function profileEnv(): Record<string, string> {
 
 function profileFlags(name: string): string[] {
   return options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${join(options.profileDir, name)}`] : [];
+}
+
+/** Prints the split probe's timelines (SIGUSR2 to serverless-offline) and resolves with them. */
+function readSplitProbe(pid: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('the split probe did not answer within 10 s')), 10_000);
+    onSplitProbeLine = (json) => {
+      clearTimeout(timer);
+      onSplitProbeLine = undefined;
+      resolve(json);
+    };
+    process.kill(pid, 'SIGUSR2');
+  });
+}
+
+/**
+ * The load phase, against a serverless-offline of its own started as `npm run dev` starts it (the MSK
+ * mapping and the projector included), so its memory figures are the load's alone.
+ */
+async function loadPhase(stack: StackProcess, prefix: string): Promise<NonNullable<BenchResults['load']>> {
+  const offline = started.add(
+    'serverless offline (load)',
+    await startOffline({
+      env: { ...stack.env, REDIS_KEY_PREFIX: `${prefix}-load`, OFFLINE_MSK_ENABLED: 'true' },
+      onOutput: onOfflineOutput,
+      readyWhen: [/offline-msk: (ready|.* joined)/],
+    }),
+  );
+  log(`serverless offline for the load: pid ${offline.pid}`);
+  try {
+    return await measureLoad(await benchCustomer(offline, stack.env), offline.pid, {
+      levels: options.loadLevels,
+      requests: options.loadRequests,
+      accounts: 50,
+    });
+  } finally {
+    await started.stopOne(offline);
+  }
 }
 
 /** The deposit handler called directly, in a child process (see handler-phase.ts). */
@@ -258,7 +319,7 @@ async function endToEndPhase(
   }
   for (const [i, windowSeconds] of windows.entries()) {
     const runner: RunnerConfig = {
-      topic: topicName('commands', stack.env.KAFKA_TOPIC_PREFIX),
+      topicPrefix: stack.env.KAFKA_TOPIC_PREFIX,
       prefix,
       groupId: `bench-projector-${runId}-${i}`,
       batchSize: service.projectorBatchSize,
@@ -301,6 +362,7 @@ async function endToEndPhase(
       windowSeconds: service.projectorWindowSeconds,
       result: await measureEndToEnd(await benchCustomer(withProjector, stack.env), e2eOptions),
     });
+    await started.stopOne(withProjector);
   }
   return { runs };
 }

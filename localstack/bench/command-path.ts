@@ -5,6 +5,8 @@ import { createEvent } from '../../lib/events/create-event.js';
 import { kafkaHeaders } from '../../lib/events/headers.js';
 import { localKafkaClientSettings } from '../kafka/client-settings.js';
 import { localStackControl } from '../stack/control-client.js';
+import { type CommandSplit, commandSplit, SPLIT_PROBE } from './command-split.js';
+import { cpuMeter } from './cpu.js';
 import { call, type ServiceUrl } from './http.js';
 import { atConcurrency, type LatencySummary, summarise } from './stats.js';
 
@@ -14,6 +16,8 @@ export interface CommandPathOptions {
   requests: number;
   /** Requests per lane discarded first (every serverless-offline worker warm, every producer connected). */
   warmupPerLane: number;
+  /** Processes whose CPU time the HTTP series is charged with, by name (this process is `self`). */
+  pids: Record<string, number | undefined>;
 }
 
 /** One measured series: latencies and the throughput it reached. */
@@ -24,6 +28,10 @@ export interface CommandPathResult {
   options: CommandPathOptions;
   /** POST /accounts/{id}/deposits through serverless-offline (admission in Redis + publish, acks all). */
   http: Series;
+  /** Where the HTTP series' time went, when serverless-offline runs with the split probe. */
+  split?: CommandSplit;
+  /** CPU ms per request of the HTTP series, by process (`self`: the bench's client). */
+  cpuMsPerRequest: Record<string, number>;
   /** A bare idempotent kafkajs producer per lane (as each warm Lambda container has one), acks -1. */
   kafkaPerLane: Series;
   /** One bare idempotent kafkajs producer shared by all lanes, acks -1. */
@@ -44,24 +52,36 @@ export async function measureCommandPath(
   service: ServiceUrl,
   env: { KAFKA_BROKERS: string; LOCAL_STACK_CONTROL_URL: string },
   options: CommandPathOptions,
+  /** Reads (and resets) the split probe's timelines, if serverless-offline runs with it. */
+  readSplitProbe?: () => Promise<string>,
 ): Promise<CommandPathResult> {
   const accounts = Array.from({ length: 200 }, () => randomUUID());
-  const deposit = (index: number) =>
-    call(
+  const clientMs = new Map<string, number>();
+  const deposit = async (index: number, id = String(index)) => {
+    const begun = performance.now();
+    await call(
       service,
       'POST',
       `/accounts/${accounts[index % accounts.length]}/deposits`,
       { amount: 100 + (index % 900) },
       202,
+      { [SPLIT_PROBE.header]: id },
     );
+    clientMs.set(id, performance.now() - begun);
+  };
   await atConcurrency(options.concurrency, options.concurrency * options.warmupPerLane, (_, i) =>
-    deposit(i).then(() => undefined),
+    deposit(i, `warm-up-${i}`),
   );
+  await readSplitProbe?.();
+  clientMs.clear();
+  const meter = cpuMeter(options.pids);
   const started = performance.now();
-  const http = await atConcurrency(options.concurrency, options.requests, (_, i) =>
-    deposit(i).then(() => undefined),
-  );
+  const http = await atConcurrency(options.concurrency, options.requests, (_, i) => deposit(i));
   const httpSeries = series(http, performance.now() - started);
+  const cpuMsPerRequest = Object.fromEntries(
+    Object.entries(meter.stop()).map(([name, ms]) => [name, Math.round((ms / options.requests) * 100) / 100]),
+  );
+  const split = readSplitProbe ? commandSplit(await readSplitProbe(), clientMs) : undefined;
 
   const topic = `bench-produce-${randomUUID().slice(0, 8)}`;
   await localStackControl(env.LOCAL_STACK_CONTROL_URL).createTopic(topic, 3);
@@ -112,7 +132,14 @@ export async function measureCommandPath(
       );
       return series(latencies, performance.now() - begun);
     };
-    return { options, http: httpSeries, kafkaPerLane: await perLane(), kafkaShared: await shared() };
+    return {
+      options,
+      http: httpSeries,
+      ...(split ? { split } : {}),
+      cpuMsPerRequest,
+      kafkaPerLane: await perLane(),
+      kafkaShared: await shared(),
+    };
   } finally {
     await Promise.all(producers.map((producer) => producer.disconnect().catch(() => undefined)));
   }

@@ -55,3 +55,20 @@ export function cpuMeter(pids: Record<string, number | undefined>): { stop(): Re
     },
   };
 }
+
+/**
+ * The direct children of a process (Linux `/proc/<pid>/task/<pid>/children`); empty where that is
+ * not available.
+ *
+ * @example
+ * ```ts
+ * const [broker] = childPids(stack.pid);
+ * ```
+ */
+export function childPids(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').split(' ').filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}

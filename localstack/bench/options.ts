@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 
 /** The phases, in the order they run. */
-export const PHASES = ['projector', 'ceiling', 'command', 'e2e', 'bundles'] as const;
+export const PHASES = ['projector', 'ceiling', 'command', 'e2e', 'load', 'bundles'] as const;
 
 /** One phase's name. */
 export type Phase = (typeof PHASES)[number];
@@ -28,6 +28,9 @@ export interface BenchOptions {
   pollMs: number;
   /** Extra e2e runs with these batching windows (seconds), when the bench drives the projector itself. */
   extraWindows: number[];
+  /** Load: requests in flight per level, requests per level (at least 2 per request in flight). */
+  loadLevels: number[];
+  loadRequests: number;
   /** Fresh processes per bundle import measurement. */
   importRuns: number;
   /** Where to write CPU profiles of the projector phase and of the stack (Upstash endpoint), if set. */
@@ -45,6 +48,8 @@ const USAGE = `npm run bench [-- options]
   --rate <n>            end to end: deposits per second (20)
   --seconds <n>         end to end: for how long (10)
   --extra-windows <list> end to end: extra batching windows in seconds when the bench drives the projector (0)
+  --load-levels <list>  load: requests in flight, one level after the other (8,50,100,200)
+  --load-requests <n>   load: requests per level, at least 2 per request in flight (400)
   --import-runs <n>     bundles: fresh processes per import measurement (5)
   --profile <dir>       write CPU profiles of the projector phase and of the stack there
   --quick               small sizes, to check the harness (a few seconds per phase)`;
@@ -72,6 +77,8 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
       rate: { type: 'string' },
       seconds: { type: 'string' },
       'extra-windows': { type: 'string' },
+      'load-levels': { type: 'string' },
+      'load-requests': { type: 'string' },
       'import-runs': { type: 'string' },
       profile: { type: 'string' },
       quick: { type: 'boolean' },
@@ -115,6 +122,8 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
     e2eAccounts: 20,
     pollMs: 10,
     extraWindows: list(values['extra-windows'], [0]),
+    loadLevels: list(values['load-levels'], [8, 50, 100, 200]),
+    loadRequests: int(values['load-requests'], quick ? 50 : 400),
     importRuns: int(values['import-runs'], quick ? 1 : 5),
     profileDir: values.profile,
   };

@@ -6,6 +6,9 @@ import { forEachLine } from '../support/output-lines.js';
 /** The repository root, where every child runs. */
 export const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
+/** Lets the spawned process import `.lua` files, as the npm scripts do. */
+const LUA_LOADER = new URL('../support/lua-loader.mjs', import.meta.url).href;
+
 /** A child process the bench started; it alone stops it, by its pid. */
 export interface BenchChild {
   readonly pid: number;
@@ -77,7 +80,7 @@ export function spawnTsx(
 ): BenchChild {
   const child = spawn(
     process.execPath,
-    [...(options.nodeFlags ?? []), '--import', 'tsx', file, ...(options.args ?? [])],
+    [...(options.nodeFlags ?? []), '--import', 'tsx', '--import', LUA_LOADER, file, ...(options.args ?? [])],
     { cwd: PROJECT_ROOT, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   return watchChild(name, child, options.onLine);

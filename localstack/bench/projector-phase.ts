@@ -7,13 +7,16 @@
  * Usage: `node --import tsx localstack/bench/projector-phase.ts '<ProjectorPhaseConfig json>'`.
  */
 import { createHash } from 'node:crypto';
+import { topicName } from '../../lib/config/topics.js';
+import { createPublisher, type Publisher } from '../../lib/kafka/producer.js';
+import { localStackControl } from '../stack/control-client.js';
 import { Redis as IORedis } from 'ioredis';
 import type { BankEvent } from '../../lib/events/types.js';
 import { namespaceRoot } from '../../lib/projection/keys.js';
-import { APPLY_BATCH_LUA, READ_BATCH_STATE_LUA } from '../../lib/projection/scripts.js';
+import { LUA_SCRIPTS } from '../../lib/redis/lua-scripts.js';
 import { ProjectionStore } from '../../lib/projection/store.js';
 import { handleMskEvent } from '../../lib/projector/handle-msk-event.js';
-import type { ProjectionMode } from '../../lib/projector/project-batch.js';
+import type { ProjectorOptions } from '../../lib/projector/project-batch.js';
 import { createRedisClient } from '../../lib/redis/client.js';
 import { cpuMeter } from './cpu.js';
 import { projectNaively } from './naive-projector.js';
@@ -58,6 +61,11 @@ export interface ProjectorPhaseResult {
   config: ProjectorPhaseConfig;
   mix: Record<string, number>;
   batched: BatchedRun[];
+  /**
+   * The first batch size again, with the outbox really published to the local broker (facts to a facts
+   * topic, saga requests to a commands topic nothing consumes): what recording facts on the log costs.
+   */
+  published?: BatchedRun;
   naive?: {
     events: number;
     ms: number;
@@ -95,7 +103,10 @@ class TimedStore extends ProjectionStore {
 
 const config = JSON.parse(process.argv[2] ?? '{}') as ProjectorPhaseConfig;
 const sha1 = (text: string) => createHash('sha1').update(text).digest('hex');
-const SCRIPTS = { readBatchState: sha1(READ_BATCH_STATE_LUA), applyBatch: sha1(APPLY_BATCH_LUA) };
+const SCRIPTS = {
+  readBatchState: sha1(LUA_SCRIPTS.readBatchState),
+  applyBatch: sha1(LUA_SCRIPTS.applyBatch),
+};
 const env = process.env;
 const direct = new IORedis(env.REDIS_URL ?? 'redis://127.0.0.1:6379');
 const workload = buildWorkload({
@@ -125,6 +136,19 @@ for (const batchSize of config.batchSizes) {
     ),
   );
 }
+if (env.KAFKA_BROKERS && env.LOCAL_STACK_CONTROL_URL) {
+  const topicPrefix = `bench-${config.prefix.replace(/[^a-zA-Z0-9._-]/g, '-')}`;
+  await localStackControl(env.LOCAL_STACK_CONTROL_URL).createTopicSet(topicPrefix, config.partitions);
+  const publisher = createPublisher({
+    client: { brokers: env.KAFKA_BROKERS.split(','), auth: { mechanism: 'plaintext' } },
+  });
+  const batchSize = config.batchSizes[0] ?? 100;
+  await runBatched(warmup, 100, `${config.prefix}:warmup-published`, { publisher, topicPrefix });
+  result.published = await profiled(`projector-b${batchSize}-published`, () =>
+    runBatched(workload, batchSize, `${config.prefix}:b${batchSize}-published`, { publisher, topicPrefix }),
+  );
+  await publisher.disconnect();
+}
 if (config.naive) {
   result.naive = await profiled('projector-naive', () => runNaive(workload, `${config.prefix}:naive`));
   result.balancesAgree = await balancesAgree(
@@ -136,14 +160,27 @@ if (config.naive) {
 direct.disconnect();
 console.log(`BENCH_RESULT ${JSON.stringify(result)}`);
 
-async function runBatched(load: Workload, batchSize: number, prefix: string): Promise<BatchedRun> {
+async function runBatched(
+  load: Workload,
+  batchSize: number,
+  prefix: string,
+  kafka?: { publisher: Publisher; topicPrefix: string },
+): Promise<BatchedRun> {
   const store = new TimedStore(await createRedisClient(env), prefix);
   let outboxMessages = 0;
-  // Collected, not fed back: both ways then apply exactly the same events, and transfers stay in flight.
-  const live: ProjectionMode = {
-    kind: 'live',
+  // Saga requests are not fed back: every run then applies exactly the same events, and transfers stay
+  // in flight. Without `kafka` the outbox is only counted.
+  const live: ProjectorOptions = {
     publish: async (messages) => {
       outboxMessages += messages.length;
+      await kafka?.publisher.publish(
+        messages.map(({ topic, key, value, headers }) => ({
+          topic: topicName(topic, kafka.topicPrefix),
+          key,
+          value,
+          headers,
+        })),
+      );
     },
   };
   let invocations = 0;

@@ -9,17 +9,19 @@
  * environment; prints `BENCH_PROJECTOR joined` once consuming, stops on SIGTERM.
  */
 import kafkajs from 'kafkajs';
+import { topicName } from '../../lib/config/topics.js';
 import { createPublisher } from '../../lib/kafka/producer.js';
 import { ProjectionStore } from '../../lib/projection/store.js';
 import { handleMskEvent } from '../../lib/projector/handle-msk-event.js';
-import type { ProjectionMode } from '../../lib/projector/project-batch.js';
+import type { ProjectorOptions } from '../../lib/projector/project-batch.js';
 import { createRedisClient } from '../../lib/redis/client.js';
 import { localKafkaClientSettings } from '../kafka/client-settings.js';
 import { startMapping } from '../offline-msk/mapping-runner.js';
 
 /** What the runner is told. */
 export interface RunnerConfig {
-  topic: string;
+  /** The service's topics' prefix: requests are read from its commands topic, facts go to its facts topic. */
+  topicPrefix: string;
   prefix: string;
   groupId: string;
   batchSize: number;
@@ -31,11 +33,15 @@ const config = JSON.parse(process.argv[2] ?? '{}') as RunnerConfig;
 const brokers = (process.env.KAFKA_BROKERS ?? '').split(',');
 const store = new ProjectionStore(await createRedisClient(process.env), config.prefix);
 const publisher = createPublisher({ client: { brokers, auth: { mechanism: 'plaintext' } } });
-const live: ProjectionMode = {
-  kind: 'live',
+const live: ProjectorOptions = {
   publish: async (messages) => {
     await publisher.publish(
-      messages.map(({ key, value, headers }) => ({ topic: config.topic, key, value, headers })),
+      messages.map(({ topic, key, value, headers }) => ({
+        topic: topicName(topic, config.topicPrefix),
+        key,
+        value,
+        headers,
+      })),
     );
   },
 };
@@ -44,7 +50,7 @@ const mapping = startMapping({
   clientSettings: { ...localKafkaClientSettings, logLevel: kafkajs.logLevel.NOTHING },
   mapping: {
     functionName: 'banku-dev-projectEvents',
-    topic: config.topic,
+    topic: topicName('commands', config.topicPrefix),
     batchSize: config.batchSize,
     maximumBatchingWindow: config.maximumBatchingWindow,
     startingPosition: 'TRIM_HORIZON',

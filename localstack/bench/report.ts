@@ -3,10 +3,11 @@ import type { CommandPathResult } from './command-path.js';
 import type { EndToEndResult } from './end-to-end.js';
 import type { AuthorizerPhaseResult } from './authorizer-phase.js';
 import type { HandlerPhaseResult } from './handler-phase.js';
+import type { LoadResult } from './load.js';
+import type { LatencySummary } from './stats.js';
 import type { BenchOptions } from './options.js';
 import type { ProjectorPhaseResult } from './projector-phase.js';
 import type { RedisCeiling } from './redis-ceiling.js';
-import type { LatencySummary } from './stats.js';
 import { table } from './table.js';
 
 /** One end-to-end run and the projector settings it ran with. */
@@ -32,6 +33,7 @@ export interface BenchResults {
   handler?: HandlerPhaseResult;
   authorizer?: AuthorizerPhaseResult;
   e2e?: { runs: EndToEndRun[] };
+  load?: LoadResult;
   bundles?: BundlesResult;
   phaseMs: Record<string, number>;
   wallMs: number;
@@ -74,7 +76,7 @@ export function renderReport(results: BenchResults): string {
       `1. Projector — ${config.events} events (${Object.entries(mix)
         .map(([type, n]) => `${n} ${type.replace('Requested', '')}`)
         .join(', ')}), ${config.accounts} accounts, ` +
-        `${config.partitions} partitions side by side; saga credits collected, not fed back`,
+        `${config.partitions} partitions side by side; saga credits not fed back`,
       table([
         [
           'way',
@@ -84,18 +86,25 @@ export function renderReport(results: BenchResults): string {
           'calls',
           '× naive',
           'Redis ms',
+          'cmds/event',
           'CPU ms: projector',
           'endpoint',
           'redis',
         ],
-        ...projector.batched.map((run) => [
-          'batched (handleMskEvent)',
+        ...[
+          ...projector.batched.map((run) => ['batched, facts to the outbox only', run] as const),
+          ...(projector.published
+            ? [['batched, facts published to Kafka', projector.published] as const]
+            : []),
+        ].map(([way, run]) => [
+          way,
           run.batchSize,
           run.eventsPerS,
           run.ms,
           run.invocations,
           naive ? `${(run.eventsPerS / naive).toFixed(1)}×` : undefined,
           sum(run.redis.filter((r) => r.command.startsWith('eval')).map((r) => r.ms)),
+          (sum(run.redis.map((r) => r.calls)) / run.events).toFixed(1),
           run.cpuMs.self,
           run.cpuMs.endpoint,
           run.cpuMs.redis,
@@ -110,6 +119,7 @@ export function renderReport(results: BenchResults): string {
                 projector.naive.roundTrips,
                 '1.0×',
                 sum(projector.naive.redis.map((r) => r.ms)),
+                (sum(projector.naive.redis.map((r) => r.calls)) / projector.naive.events).toFixed(1),
                 projector.naive.cpuMs.self,
                 projector.naive.cpuMs.endpoint,
                 projector.naive.cpuMs.redis,
@@ -117,7 +127,8 @@ export function renderReport(results: BenchResults): string {
             ]
           : []),
       ]),
-      `  calls: invocations (batched) or Redis round trips (naive). Redis ms: server time of the scripts` +
+      `  calls: invocations (batched) or Redis round trips (naive). cmds/event: Redis commands per event, those inside` +
+        ` scripts included (what Upstash bills). Redis ms: server time of the scripts` +
         ` (INFO commandstats). Same balances both ways: ${projector.balancesAgree ?? 'not checked'}.`,
       ...projector.batched.map(
         (run) =>
@@ -222,7 +233,29 @@ export function renderReport(results: BenchResults): string {
       ...(results.handler
         ? [`  the handler used ${results.handler.cpuMsPerRequest} ms of CPU per request`]
         : []),
+      `  CPU per request of the HTTP row, by process: ${Object.entries(command.cpuMsPerRequest)
+        .map(([name, ms]) => `${name === 'self' ? 'bench client' : name} ${ms} ms`)
+        .join(', ')} (total ${
+        Math.round(Object.values(command.cpuMsPerRequest).reduce((a, b) => a + b, 0) * 100) / 100
+      } ms, for ${results.machine.cpus} CPUs)`,
     );
+    const split = command.split;
+    if (split && split.requests > 0) {
+      const stageRow = (stage: string, s: LatencySummary) => [stage, s.p50, s.p90, s.p99, s.mean];
+      out.push(
+        '',
+        `  where the HTTP row's time goes, per request (${split.requests} requests timed inside serverless-offline's ` +
+          `process); ms. Percentiles of parts do not add up; means do.`,
+        table([
+          ['stage', 'p50', 'p90', 'p99', 'mean'],
+          ...split.stages.map(({ stage, latency }) => stageRow(stage, latency)),
+          stageRow('= inside serverless-offline, arrival to answer', split.server),
+          stageRow("the client's HTTP stack and loopback (the rest of the HTTP row)", split.clientAndNetwork),
+        ]),
+      );
+    } else if (split) {
+      out.push('  no split: serverless-offline does not run the functions in its own process (useInProcess)');
+    }
   }
   const authorizer = results.authorizer;
   if (authorizer) {
@@ -280,12 +313,50 @@ export function renderReport(results: BenchResults): string {
       ]),
     );
   }
+  const load = results.load;
+  if (load) {
+    out.push(
+      '',
+      `5. Load — deposits and transfers (half each) among ${load.options.accounts} accounts, each level a closed ` +
+        `loop at that many requests in flight, against serverless-offline as npm run dev runs it; ms`,
+      table([
+        [
+          'in flight',
+          'requests',
+          'answers',
+          'non-2xx',
+          'p50',
+          'p99',
+          'max',
+          'req/s',
+          'peak RSS MB',
+          'threads',
+        ],
+        ...load.levels.map((level) => [
+          level.inFlight,
+          level.requests,
+          Object.entries(level.statuses)
+            .sort(([a], [b]) => a.localeCompare(b))
+            .map(([status, count]) => `${count}× ${status}`)
+            .join(', '),
+          nonSuccess(level.statuses),
+          level.latency.p50,
+          level.latency.p99,
+          level.latency.max,
+          level.perS,
+          level.peakRssMb,
+          level.peakThreads,
+        ]),
+      ]),
+      "  peak RSS and threads: serverless-offline's process, where the functions run (sampled every 50 ms)",
+    );
+  }
   const bundles = results.bundles;
   if (bundles) {
     const kb = (bytes: number) => Math.round(bytes / 1024);
     out.push(
       '',
-      `5. Bundles — npm run package took ${(bundles.packageMs / 1000).toFixed(1)} s; import = median of ` +
+      `6. Bundles — npm run package took ${(bundles.packageMs / 1000).toFixed(1)} s; import = median of ` +
         `${bundles.runs} fresh Node processes`,
       table([
         [
@@ -332,6 +403,10 @@ export function summaryJson(results: BenchResults): Record<string, unknown> {
   return {
     projector_batched_events_per_s: headline?.eventsPerS,
     projector_batched_events_per_s_by_batch: byBatch,
+    projector_facts_published_events_per_s: projector?.published?.eventsPerS,
+    projector_redis_commands_per_event: headline
+      ? round2(sum(headline.redis.map((r) => r.calls)) / headline.events)
+      : undefined,
     projector_naive_events_per_s: naive,
     projector_speedup: headline && naive ? round2(headline.eventsPerS / naive) : undefined,
     projector_speedup_by_batch: naive
@@ -353,6 +428,10 @@ export function summaryJson(results: BenchResults): Record<string, unknown> {
     authorizer_first_token_ms: results.authorizer?.firstTokenMs,
     authorizer_new_token_p50_ms: results.authorizer?.newToken.p50,
     authorizer_cached_token_p50_ms: results.authorizer?.cachedToken.p50,
+    http_command_cpu_ms_per_request: command?.cpuMsPerRequest,
+    http_command_split_p50_ms: command?.split?.requests
+      ? Object.fromEntries(command.split.stages.map(({ stage, latency }) => [stage, latency.p50]))
+      : undefined,
     kafka_produce_p50_ms: command?.kafkaPerLane.p50,
     kafka_produce_p99_ms: command?.kafkaPerLane.p99,
     kafka_shared_producer_p50_ms: command?.kafkaShared.p50,
@@ -368,6 +447,21 @@ export function summaryJson(results: BenchResults): Record<string, unknown> {
       visible_p99_ms: result.visible.p99,
       timed_out: result.timedOut,
     })),
+    load_by_in_flight: results.load
+      ? Object.fromEntries(
+          results.load.levels.map((level) => [
+            level.inFlight,
+            {
+              requests: level.requests,
+              non_2xx: nonSuccess(level.statuses),
+              statuses: level.statuses,
+              p50_ms: level.latency.p50,
+              p99_ms: level.latency.p99,
+              peak_rss_mb: level.peakRssMb,
+            },
+          ]),
+        )
+      : undefined,
     bundles: bundles
       ? Object.fromEntries(
           bundles.functions.map((f) => [
@@ -395,12 +489,21 @@ export function summaryJson(results: BenchResults): Record<string, unknown> {
       rate_per_s: options.rate,
       seconds: options.seconds,
       poll_ms: options.pollMs,
+      load_levels: options.loadLevels,
+      load_requests: options.loadRequests,
       import_runs: options.importRuns,
     },
     machine: results.machine,
     load_average_by_phase: results.phaseLoad,
     wall_s: Math.round(results.wallMs / 100) / 10,
   };
+}
+
+/** Answers that were not 2xx, connection errors included. */
+function nonSuccess(statuses: Record<string, number>): number {
+  return Object.entries(statuses)
+    .filter(([status]) => !/^2\d\d$/.test(status))
+    .reduce((total, [, count]) => total + count, 0);
 }
 
 function sum(values: number[]): number {

@@ -1,17 +1,20 @@
 /**
  * `npm run dev`: the whole service on this machine. Starts the local stack (broker, Redis, Upstash
  * endpoint — or uses the ones the environment names), empties the projection when the log is fresh,
- * runs the functions with serverless-offline and the MSK event-source mapping, prints `API_URL=`,
- * `API_KEY=` and an operator's `API_TOKEN=` and then `ready`, and stops everything on SIGINT or SIGTERM.
- * `npm run token` finds the local issuer through the file this process advertises it in.
+ * runs the functions with serverless-offline and the MSK event-source mapping, prints the stack's
+ * variables, `API_URL=`, `API_KEY=` and an operator's `API_TOKEN=` and then `ready`, and stops
+ * everything on SIGINT or SIGTERM (exit 0). If any process it started dies, it says which, stops the
+ * rest and exits 1. `npm run token` finds the local issuer through the file this process advertises.
  */
 import { keyPrefix } from '../../lib/config/env.js';
 import { advertiseIssuer } from '../issuer/advertise.js';
 import { localIssuerFromEnv, mintToken } from '../issuer/mint-client.js';
 import { createRedisClient } from '../../lib/redis/client.js';
 import { type RunningOffline, startOffline } from '../offline/start-offline.js';
+import { STACK_ENV_NAMES } from '../stack/stack-env.js';
 import { startStack } from '../stack/stack.js';
 import { stopWhenOrphaned } from '../stack/stop-when-orphaned.js';
+import { childProcesses, watchProcesses } from './child-processes.js';
 import { wipePrefix } from './wipe-prefix.js';
 
 const DEFAULT_API_KEY = 'banku-local-api-key';
@@ -21,18 +24,23 @@ let stopping = false;
 let offline: RunningOffline | undefined;
 let withdrawIssuer: (() => Promise<void>) | undefined;
 const stack = await startStack().catch((error: unknown) => fail('the local stack did not start', error));
-const shutdown = async (signal: string) => {
+const stop = async (reason: string, exitCode: number) => {
   if (stopping) return;
   stopping = true;
-  log(`${signal}: stopping`);
+  log(`${reason}: stopping`);
   await withdrawIssuer?.();
   await offline?.stop();
   await stack.stop();
-  process.exit(0);
+  process.exit(exitCode);
 };
-process.on('SIGINT', () => void shutdown('SIGINT'));
-process.on('SIGTERM', () => void shutdown('SIGTERM'));
-stopWhenOrphaned(() => void shutdown('parent exited'));
+process.on('SIGINT', () => void stop('SIGINT', 0));
+process.on('SIGTERM', () => void stop('SIGTERM', 0));
+stopWhenOrphaned(() => void stop('parent exited', 0));
+// Whatever the stack started (broker, redis-server) is a child of this process until it dies.
+watchProcesses(
+  childProcesses(),
+  (gone) => void stop(`the local stack's ${gone.name} (pid ${gone.pid}) exited unexpectedly`, 1),
+);
 
 try {
   const env = { ...process.env, ...stack.env };
@@ -48,7 +56,14 @@ try {
     readyWhen: [/offline-msk: .* joined/],
     onOutput: (line) => console.error(line),
   });
+  const { pid, exited } = offline;
+  void exited.then(({ code, signal }) =>
+    stop(`serverless offline (pid ${pid}) exited unexpectedly (${signal ?? `code ${code}`})`, 1),
+  );
   if (stopping) process.exit(0);
+  // What `npm run rebuild`, the broker's fault control and other tools need, ready to paste into a shell.
+  for (const name of STACK_ENV_NAMES) console.log(`${name}=${stack.env[name]}`);
+  console.log(`REDIS_KEY_PREFIX=${keyPrefix(env)}`);
   const issuer = localIssuerFromEnv(stack.env);
   if (issuer) withdrawIssuer = await advertiseIssuer(issuer);
   console.log(`API_URL=${offline.url}`);
@@ -60,6 +75,7 @@ try {
     );
   console.log('ready');
 } catch (error) {
+  stopping = true;
   await offline?.stop();
   await stack.stop();
   fail('serverless offline did not start', error);

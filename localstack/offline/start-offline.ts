@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import { LOCAL_STAGE } from '../../lib/config/stages.js';
 import { forEachLine } from '../support/output-lines.js';
 import { freePort } from './free-port.js';
 
@@ -22,6 +23,8 @@ export interface OfflineOptions {
   readyWhen?: RegExp[];
   /** How long to wait for readiness. */
   timeoutMs?: number;
+  /** Flags for the Node process that runs serverless-offline (and, in-process, the functions), e.g. `--cpu-prof`. */
+  nodeArgs?: string[];
 }
 
 /** A running `serverless offline start`. */
@@ -31,7 +34,15 @@ export interface RunningOffline {
   readonly apiKey: string;
   readonly lambdaPort: number;
   readonly pid: number;
+  /** Settles when the process exits, whatever the reason (its own failure, a signal, `stop()`). */
+  readonly exited: Promise<OfflineExit>;
   stop(): Promise<void>;
+}
+
+/** How a serverless-offline process ended. */
+export interface OfflineExit {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
 }
 
 /**
@@ -51,25 +62,32 @@ export async function startOffline(options: OfflineOptions): Promise<RunningOffl
   const lambdaPort = options.lambdaPort ?? (await freePort());
   const apiKey = options.apiKey ?? randomBytes(20).toString('hex');
   const buildId = `${httpPort}-${process.pid}`;
-  const child = spawn(process.execPath, [SERVERLESS_BIN, 'offline', 'start', '--stage', 'dev'], {
-    cwd: PROJECT_ROOT,
-    env: {
-      ...process.env,
-      ...options.env,
-      BANKU_API_KEY: apiKey,
-      BANKU_HTTP_PORT: String(httpPort),
-      BANKU_LAMBDA_PORT: String(lambdaPort),
-      BANKU_BUILD_ID: buildId,
-      SLS_TELEMETRY_DISABLED: '1',
-      SLS_NOTIFICATIONS_MODE: 'off',
-      // serverless-offline signs nothing, but the AWS SDK inside the framework wants some credentials.
-      AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? 'offline',
-      AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? 'offline',
+  const child = spawn(
+    process.execPath,
+    [...(options.nodeArgs ?? []), SERVERLESS_BIN, 'offline', 'start', '--stage', LOCAL_STAGE],
+    {
+      cwd: PROJECT_ROOT,
+      env: {
+        ...process.env,
+        ...options.env,
+        BANKU_API_KEY: apiKey,
+        BANKU_HTTP_PORT: String(httpPort),
+        BANKU_LAMBDA_PORT: String(lambdaPort),
+        BANKU_BUILD_ID: buildId,
+        SLS_TELEMETRY_DISABLED: '1',
+        SLS_NOTIFICATIONS_MODE: 'off',
+        // serverless-offline signs nothing, but the AWS SDK inside the framework wants some credentials.
+        AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? 'offline',
+        AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? 'offline',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  );
   const pid = child.pid;
   if (pid === undefined) throw new Error('serverless offline did not start (no pid)');
+  const exited = new Promise<OfflineExit>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
 
   const pending = [/Server ready/, ...(options.readyWhen ?? [])];
   const output: string[] = [];
@@ -117,7 +135,7 @@ export async function startOffline(options: OfflineOptions): Promise<RunningOffl
   } finally {
     clearTimeout(timer);
   }
-  return { url: `http://127.0.0.1:${httpPort}`, apiKey, lambdaPort, pid, stop };
+  return { url: `http://127.0.0.1:${httpPort}`, apiKey, lambdaPort, pid, exited, stop };
 }
 
 /** SIGTERM, then SIGKILL if the process has not exited within the grace period. */

@@ -1,7 +1,7 @@
 /**
  * `npm run rebuild [-- --until <ISO time>] [-- --namespace <name>]`: rebuilds the projection from the
- * topic. Without `--until`, into a fresh namespace that readers are then switched to; with it, into a
- * separate point-in-time namespace that nothing switches to.
+ * facts topic, never deciding anything again. Without `--until`, into a fresh namespace that readers
+ * are then switched to; with it, into a separate point-in-time namespace that nothing switches to.
  *
  * Reads the same variables as the service: KAFKA_BROKERS (or MSK_CLUSTER_ARN with IAM auth),
  * KAFKA_TOPIC_PREFIX, UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN, REDIS_KEY_PREFIX.
@@ -30,7 +30,8 @@ try {
   const store = new ProjectionStore(await createRedisClient(process.env), keyPrefix());
   const result = await rebuildProjection({
     kafka,
-    topic: topicName('commands'),
+    factsTopic: topicName('facts'),
+    commandsTopic: topicName('commands'),
     store,
     ...(values.namespace ? { namespace: values.namespace } : {}),
     ...(until ? { until } : {}),
@@ -40,13 +41,13 @@ try {
     onProgress: (message) => console.log(message),
   });
   if (result.switched) {
-    console.log(`done: ${result.records} records; readers now use namespace ${result.namespace}`);
+    console.log(`done: ${result.facts} facts; readers now use namespace ${result.namespace}`);
     console.log(
       `the previous namespace ${result.previousNamespace} is left in place; delete its keys when satisfied`,
     );
   } else {
     console.log(
-      `done: ${result.records} records as of ${until?.toISOString() ?? 'now'} in namespace ${result.namespace}`,
+      `done: ${result.facts} facts as of ${until?.toISOString() ?? 'now'} in namespace ${result.namespace}`,
     );
     const root = `${keyPrefix()}:ns:${result.namespace}`;
     console.log('read it through the read functions deployed or run with this variable set:');

@@ -1,3 +1,4 @@
+import { STAGE_PARAMETERS } from '../../lib/config/stages.js';
 import { DEFAULT_TOPIC_PARTITIONS, topicPrefix, topicSet } from '../../lib/config/topics.js';
 import { startLocalIssuer } from '../issuer/server.js';
 import { type LocalKafka, startLocalKafka } from '../kafka/broker.js';
@@ -7,7 +8,7 @@ import { type ControlServer, startControlServer } from './control-server.js';
 import type { StackEnv } from './stack-env.js';
 
 /** The audience of the local issuer's tokens unless `AUTH_AUDIENCE` names another. */
-const LOCAL_AUDIENCE = 'banku-local';
+const LOCAL_AUDIENCE = STAGE_PARAMETERS.authAudience.placeholder;
 
 /** Options of {@link startStack}. */
 export interface StackOptions {

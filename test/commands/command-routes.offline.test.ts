@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
 import { topicName } from '../../lib/config/topics.js';
 import type { Kafka } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,6 +7,7 @@ import { decodeEvent } from '../../lib/events/codec.js';
 import { type RunningOffline, startOffline } from '../../localstack/offline/start-offline.js';
 import { localStackControl } from '../../localstack/stack/control-client.js';
 import { apiClient } from '../support/http-client.js';
+import { contractViolations } from '../support/openapi.js';
 import { testToken } from '../support/tokens.js';
 import { localKafkaClient, readBack, recordCount } from '../support/read-back.js';
 import { testRedis } from '../support/redis.js';
@@ -143,13 +145,35 @@ describe('command routes through serverless-offline', () => {
   it('refuses bad input with 400 validation_failed, names the field, and publishes nothing', async () => {
     const before = await recordsInTopic();
     const account = randomUUID();
-    const cases: { route: string; path: string; body?: unknown; rawBody?: string; field: string }[] = [
+    const cases: {
+      route: string;
+      path: string;
+      body?: unknown;
+      rawBody?: string;
+      headers?: Record<string, string>;
+      field: string;
+    }[] = [
       { route: '/accounts', path: '/accounts', body: {}, field: 'body.name' },
       { route: '/accounts', path: '/accounts', body: { name: '   ' }, field: 'body.name' },
       { route: '/accounts', path: '/accounts', body: { name: 'x'.repeat(101) }, field: 'body.name' },
       { route: '/accounts', path: '/accounts', body: { name: 'A', currency: 'usd' }, field: 'body.currency' },
       { route: '/accounts', path: '/accounts', body: { name: 'A', admin: true }, field: 'body' },
       { route: '/accounts', path: '/accounts', body: { name: 42 }, field: 'body.name' },
+      ...[
+        'Ada\u0000',
+        '\u001b[2JAda',
+        'Ada\r\nBcc: all',
+        'Ada\u202eecalevol',
+        '\ud800 Zed',
+        '\u200b\u200d\ufeff',
+      ].map((name) => ({ route: '/accounts', path: '/accounts', body: { name }, field: 'body.name' })),
+      ...['clé-1', 'k'.repeat(256), ''].map((key) => ({
+        route: '/accounts',
+        path: '/accounts',
+        body: { name: 'A' },
+        headers: { 'Idempotency-Key': key },
+        field: 'headers.Idempotency-Key',
+      })),
       { route: '/accounts', path: '/accounts', rawBody: '{"name": "A"', field: 'body' },
       { route: '/accounts', path: '/accounts', rawBody: '', field: 'body' },
       { route: '/accounts', path: '/accounts', rawBody: '[{"name":"A"}]', field: 'body' },
@@ -187,6 +211,7 @@ describe('command routes through serverless-offline', () => {
     for (const testCase of cases) {
       const response = await call('POST', testCase.route, testCase.path, {
         ...(testCase.rawBody !== undefined ? { rawBody: testCase.rawBody } : { body: testCase.body }),
+        ...(testCase.headers ? { headers: testCase.headers } : {}),
       });
       expect(response.status, JSON.stringify(testCase)).toBe(400);
       const body = response.body as { error: string; details: { path: string; message: string }[] };
@@ -197,6 +222,44 @@ describe('command routes through serverless-offline', () => {
       ).toContain(testCase.field);
     }
     expect(await recordsInTopic()).toBe(before);
+  });
+
+  it('refuses a request that sends Idempotency-Key twice, and publishes nothing', async () => {
+    const before = await recordsInTopic();
+    // fetch folds repeated headers into one; node:http sends each value on a line of its own.
+    const response = await new Promise<{ status: number; body: unknown }>((resolve, reject) => {
+      const request = httpRequest(`${offline.url}/accounts`, { method: 'POST' }, (answer) => {
+        let text = '';
+        answer.setEncoding('utf8');
+        answer.on('data', (chunk: string) => (text += chunk));
+        answer.on('end', () => resolve({ status: answer.statusCode ?? 0, body: JSON.parse(text) }));
+      });
+      request.on('error', reject);
+      request.setHeader('x-api-key', offline.apiKey);
+      request.setHeader('content-type', 'application/json');
+      request.setHeader('Idempotency-Key', ['first-key', 'second-key']);
+      request.end(JSON.stringify({ name: 'Twice' }));
+    });
+    expect(response.status).toBe(400);
+    expect(contractViolations('/accounts', 'POST', response.status, response.body)).toEqual([]);
+    expect(response.body).toEqual({
+      error: 'validation_failed',
+      details: [
+        { path: 'headers.Idempotency-Key', message: 'must be sent once; the request carried it 2 times' },
+      ],
+    });
+    expect(await recordsInTopic()).toBe(before);
+  });
+
+  it('stores names in Unicode NFC, so one name is one string however it was typed', async () => {
+    const opened = await call('POST', '/accounts', '/accounts', { body: { name: '\u200bZoe\u0308 ' } });
+    expect(opened.status).toBe(202);
+    const { accountId } = opened.body as { accountId: string };
+    const records = await readBack(kafka, topic, (await recordsInTopic()) || 1);
+    const event = records
+      .map((record) => decodeEvent(record.value ?? null))
+      .find((r) => r.ok && r.event.accountId === accountId);
+    expect(event?.ok && event.event.data).toMatchObject({ name: 'Zo\u00eb' });
   });
 
   it('refuses a request without the API key', async () => {

@@ -56,7 +56,7 @@ describe('a command while Kafka is unreachable', () => {
     const key = `retry-${randomUUID()}`;
     const refused = await deposit(key);
     expect(refused.status).toBe(503);
-    expect(refused.body).toMatchObject({ error: 'kafka_unavailable' });
+    expect(refused.body).toMatchObject({ error: 'kafka_unavailable', transactionId: expect.any(String) });
     expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
 
     await broker.inject({ type: 'broker-up' });
@@ -69,6 +69,10 @@ describe('a command while Kafka is unreachable', () => {
     expect(accepted.status).toBe(202);
     const again = await deposit(key);
     expect(again.body).toEqual(accepted.body);
+    // The 503 named the transaction the retry then confirmed: a client can look it up either way.
+    expect((refused.body as { transactionId: string }).transactionId).toBe(
+      (accepted.body as { transactionId: string }).transactionId,
+    );
 
     // warm-up, the accepted retry and its replay: the refused attempt left nothing in the log.
     expect(await recordCount(kafka, topic)).toBe(3);

@@ -3,7 +3,7 @@ import { decide } from '../../lib/domain/decide.js';
 import { evolve } from '../../lib/domain/evolve.js';
 import { addLedgerDelta, ledgerDelta, ZERO_LEDGER_DELTA } from '../../lib/domain/ledger.js';
 import { initialState } from '../../lib/domain/state.js';
-import { supersedes, TRANSACTION_STAGE, transactionStatus } from '../../lib/domain/transaction-status.js';
+import { transactionStatus } from '../../lib/domain/transaction-status.js';
 import type { Outcome } from '../../lib/domain/types.js';
 import type { BankEvent } from '../../lib/events/types.js';
 import {
@@ -130,23 +130,6 @@ describe('transactionStatus and ledgerDelta per outcome', () => {
       reason: 'invalid_transfer',
       refund: 'none',
     });
-  });
-});
-
-describe('supersedes', () => {
-  const at = (stage: number) => ({ stage });
-  it('lets only a strictly later stage replace the stored status', () => {
-    expect(supersedes(at(1), undefined)).toBe(true);
-    expect(supersedes(at(2), at(1))).toBe(true);
-    expect(supersedes(at(3), at(2))).toBe(true);
-    expect(supersedes(at(1), at(2))).toBe(false); // a replayed debit never hides the credit
-    expect(supersedes(at(2), at(2))).toBe(false); // the same step seen again
-    expect(supersedes(at(2), at(3))).toBe(false);
-  });
-
-  it('orders the stages requested < debited < settled < refunded', () => {
-    const { requested, debited, settled, refunded } = TRANSACTION_STAGE;
-    expect([requested, debited, settled, refunded]).toEqual([0, 1, 2, 3]);
   });
 });
 

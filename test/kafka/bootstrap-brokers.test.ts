@@ -9,6 +9,7 @@ import {
 } from '../../lib/kafka/bootstrap-brokers.js';
 import { BootstrapBrokersLookupError, KafkaConfigError } from '../../lib/kafka/errors.js';
 import { type MskApiEndpoint, startMskApi } from '../../localstack/msk-api/server.js';
+import { startSilentServer } from '../support/silent-server.js';
 
 // Each test uses its own cluster ARN: the lookup cache lives at module scope, as it does in Lambda.
 const newClusterArn = (): string =>
@@ -125,6 +126,22 @@ describe('resolveBootstrapBrokers against a local MSK API endpoint', () => {
     expect(error).toBeInstanceOf(BootstrapBrokersLookupError);
     expect((error as BootstrapBrokersLookupError).retriable).toBe(true);
     expect((error as BootstrapBrokersLookupError).httpStatusCode).toBeUndefined();
+  });
+
+  it('gives up on an API that accepts and never answers, as retriable, and asks again next time', async () => {
+    const silent = await startSilentServer();
+    try {
+      const options = { clusterArn: newClusterArn(), mskClient: { ...mskClient, endpoint: silent.url } };
+      const started = performance.now();
+      const error = await resolveBootstrapBrokers(options).catch((e: unknown) => e);
+      expect(performance.now() - started).toBeLessThan(5_000);
+      expect(error).toBeInstanceOf(BootstrapBrokersLookupError);
+      expect((error as BootstrapBrokersLookupError).retriable).toBe(true);
+      await resolveBootstrapBrokers(options).catch(() => undefined);
+      expect(silent.requests()).toBe(2);
+    } finally {
+      await silent.close();
+    }
   });
 
   it('uses KAFKA_BROKERS without calling AWS when both are set', async () => {

@@ -6,8 +6,8 @@ import {
   getCorrelationId,
   REDACTED,
   redactSensitive,
+  runWithCorrelationId,
   SERVICE_NAME,
-  setCorrelationId,
 } from '../../lib/logging/logger.js';
 
 // Powertools writes INFO and below to stdout, WARN and ERROR to stderr.
@@ -56,11 +56,8 @@ describe('logger', () => {
     const out = captureOutput();
     const log = createLogger({ logLevel: 'INFO' });
 
-    setCorrelationId('req-1', log);
-    log.info('first', { token: 'secret-token' });
-    setCorrelationId('req-2', log);
-    log.info('second');
-    setCorrelationId(undefined, log);
+    runWithCorrelationId('req-1', () => log.info('first', { token: 'secret-token' }));
+    runWithCorrelationId('req-2', () => log.info('second'));
     log.info('third');
 
     const [first, second, third] = out.lines();
@@ -73,26 +70,48 @@ describe('logger', () => {
     expect(JSON.stringify(first)).not.toContain('secret-token');
     expect(second).toMatchObject({ message: 'second', correlation_id: 'req-2' });
     expect(third?.correlation_id).toBeUndefined();
-    expect(getCorrelationId(log)).toBeUndefined();
+    expect(getCorrelationId()).toBeUndefined();
+  });
+
+  it('tags each line with the correlation id of its own invocation while invocations interleave', async () => {
+    const out = captureOutput();
+    const log = createLogger({ logLevel: 'INFO' });
+    const tick = () => new Promise((resolve) => setImmediate(resolve));
+    // As in one module serving several invocations at once: each starts, then all resume in turn.
+    await Promise.all(
+      ['req-a', 'req-b', 'req-c'].map((id) =>
+        runWithCorrelationId(id, async () => {
+          log.info('started', { expected: id });
+          await tick();
+          log.info('resumed', { expected: id });
+          expect(getCorrelationId()).toBe(id);
+        }),
+      ),
+    );
+
+    const lines = out.lines();
+    expect(lines).toHaveLength(6);
+    for (const line of lines) expect(line.correlation_id).toBe(line.expected);
   });
 
   it('routes kafkajs log entries through Powertools with level, namespace and correlation id', () => {
     const out = captureOutput();
     const log = createLogger({ logLevel: 'INFO' });
-    setCorrelationId('req-9', log);
     const write = powertoolsLogCreator(log)(kafkajs.logLevel.WARN);
 
-    write({
-      namespace: 'Connection',
-      level: kafkajs.logLevel.ERROR,
-      label: 'ERROR',
-      log: {
-        timestamp: new Date().toISOString(),
-        message: 'Connection error',
-        broker: '127.0.0.1:1',
-        password: 'p',
-      },
-    });
+    runWithCorrelationId('req-9', () =>
+      write({
+        namespace: 'Connection',
+        level: kafkajs.logLevel.ERROR,
+        label: 'ERROR',
+        log: {
+          timestamp: new Date().toISOString(),
+          message: 'Connection error',
+          broker: '127.0.0.1:1',
+          password: 'p',
+        },
+      }),
+    );
     write({
       namespace: 'Producer',
       level: kafkajs.logLevel.WARN,

@@ -1,94 +1,228 @@
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { connect } from 'node:net';
+import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { mintToken } from '../../localstack/issuer/mint-client.js';
 import { freePort } from '../../localstack/offline/free-port.js';
+import { localStackControl } from '../../localstack/stack/control-client.js';
+import { STACK_ENV_NAMES } from '../../localstack/stack/stack-env.js';
 import { envWithoutStack, runNpmScript } from '../support/cli-process.js';
-import { descendants, survivors } from '../support/process-tree.js';
+import { commandLine, descendants, parentOf, survivors } from '../support/process-tree.js';
 import { directRedis } from '../support/projection-snapshot.js';
+import { localKafkaClient } from '../support/read-back.js';
+
+type DevProcess = ReturnType<typeof runNpmScript>;
+
+// Each dev advertises its issuer in a file of its own, so a developer's running `npm run dev` keeps its.
+const issuerFiles = new Map<DevProcess, string>();
+
+async function startDev(prefix: string): Promise<{ dev: DevProcess; lambdaPort: number; issuerFile: string }> {
+  const lambdaPort = await freePort();
+  const issuerFile = join(mkdtempSync(join(tmpdir(), 'banku-dev-issuer-')), 'local-issuer.json');
+  const dev = runNpmScript(
+    'dev',
+    envWithoutStack({
+      REDIS_KEY_PREFIX: prefix,
+      BANKU_HTTP_PORT: String(await freePort()),
+      BANKU_LAMBDA_PORT: String(lambdaPort),
+      BANKU_ISSUER_FILE: issuerFile,
+    }),
+  );
+  issuerFiles.set(dev, issuerFile);
+  await dev.waitForLine('ready', 150_000);
+  return { dev, lambdaPort, issuerFile };
+}
+
+/** A customer's token of the dev's own issuer, minted with what the dev printed. */
+function customerToken(vars: Record<string, string>, sub: string): Promise<string> {
+  return mintToken({ url: vars.AUTH_ISSUER ?? '', mintSecret: vars.LOCAL_ISSUER_MINT_SECRET ?? '' }, { sub });
+}
+
+/** What `npm run dev` printed as `NAME=value` before `ready`. */
+function printed(dev: DevProcess): Record<string, string> {
+  const lines = dev.stdout.slice(0, dev.stdout.indexOf('ready'));
+  return Object.fromEntries(
+    lines.flatMap((line) => {
+      const match = /^([A-Z_]+)=(.*)$/.exec(line);
+      return match ? [[match[1], match[2]]] : [];
+    }),
+  );
+}
+
+/** Whether something accepts TCP connections on host:port. */
+function accepts(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port });
+    socket.setTimeout(2_000, () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+/** The serverless-offline process under `npm run dev`, and the processes the local stack started. */
+function devProcesses(dev: DevProcess): { offline: number; stack: number[] } {
+  const below = descendants(dev.pid);
+  const offline = below.find((pid) => commandLine(pid).includes('osls/bin/serverless.js'));
+  if (offline === undefined) throw new Error('no serverless offline process under npm run dev');
+  const cli = parentOf(offline);
+  return { offline, stack: below.filter((pid) => pid !== offline && parentOf(pid) === cli) };
+}
+
+async function stopDev(dev: DevProcess, prefix: string) {
+  for (const pid of descendants(dev.pid)) process.kill(pid, 'SIGKILL');
+  dev.child.kill('SIGKILL');
+  const redis = directRedis();
+  const keys = await redis.keys(`${prefix}:*`);
+  if (keys.length > 0) await redis.unlink(...keys);
+  redis.disconnect();
+  const issuerFile = issuerFiles.get(dev);
+  if (issuerFile) rmSync(join(issuerFile, '..'), { recursive: true, force: true });
+}
 
 describe('npm run dev', () => {
   it('starts on a fresh log with an empty projection, serves the API to tokens of its issuer, and stops everything on SIGTERM', async () => {
     const prefix = `test:dev:${randomUUID().slice(0, 8)}`;
-    // Its own issuer file, so a developer's running `npm run dev` keeps its own.
-    const issuerDir = mkdtempSync(join(tmpdir(), 'banku-dev-issuer-'));
-    const issuerFile = join(issuerDir, 'local-issuer.json');
     const redis = directRedis();
     // Left over from an earlier run: the fresh broker has no log for it, so it must go.
     await redis.hset(`${prefix}:ns:main:acct:${randomUUID()}`, 'balance', '100');
-    const dev = runNpmScript(
-      'dev',
-      envWithoutStack({
-        REDIS_KEY_PREFIX: prefix,
-        BANKU_HTTP_PORT: String(await freePort()),
-        BANKU_LAMBDA_PORT: String(await freePort()),
-        BANKU_ISSUER_FILE: issuerFile,
-      }),
-    );
+    const { dev, issuerFile } = await startDev(prefix);
     try {
-      await dev.waitForLine('ready', 150_000);
-      const value = (name: string) =>
-        dev.stdout.find((line) => line.startsWith(`${name}=`))?.slice(name.length + 1) ?? '';
-      const [url, apiKey, operatorToken] = [value('API_URL'), value('API_KEY'), value('API_TOKEN')];
+      const vars = printed(dev);
+      const [url, apiKey, operatorToken] = [vars.API_URL ?? '', vars.API_KEY ?? '', vars.API_TOKEN ?? ''];
       expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
       expect(apiKey.length).toBeGreaterThan(8);
       expect(operatorToken.split('.')).toHaveLength(3);
-      expect(dev.stdout.indexOf('ready')).toBeGreaterThan(
-        dev.stdout.findIndex((line) => line.startsWith('API_TOKEN=')),
-      );
-      // `npm run token` finds the running dev's issuer and mints a customer token for it.
-      const tokenCli = runNpmScript('token', envWithoutStack({ BANKU_ISSUER_FILE: issuerFile }), [
-        '--sub',
-        'ada',
-      ]);
-      expect((await tokenCli.exited).code).toBe(0);
-      const customerToken = tokenCli.stdout[0] ?? '';
-      const as = (token: string) => ({ 'x-api-key': apiKey, authorization: `Bearer ${token}` });
-      const unauthenticated = await fetch(`${url}/accounts/${randomUUID()}`, {
-        headers: { 'x-api-key': apiKey },
-      });
-      expect(unauthenticated.status).toBe(401);
       expect(await redis.keys(`${prefix}:ns:main:acct:*`)).toEqual([]);
+
+      // `npm run token` finds the running dev's issuer and mints a customer token for it.
+      const tokenCli = runNpmScript('token', envWithoutStack({ BANKU_ISSUER_FILE: issuerFile }), ['--sub', 'ada']);
+      expect((await tokenCli.exited).code).toBe(0);
+      const as = (token: string) => ({ 'x-api-key': apiKey, authorization: `Bearer ${token}` });
+      const customer = as(tokenCli.stdout[0] ?? '');
+      const unauthenticated = await fetch(`${url}/accounts/${randomUUID()}`, { headers: { 'x-api-key': apiKey } });
+      expect(unauthenticated.status).toBe(401);
 
       const opened = await fetch(`${url}/accounts`, {
         method: 'POST',
-        headers: as(customerToken),
+        headers: customer,
         body: JSON.stringify({ name: 'Dev' }),
       });
       expect(opened.status).toBe(202);
-      const { transactionId, accountId } = (await opened.json()) as {
-        transactionId: string;
-        accountId: string;
-      };
+      const { transactionId, accountId } = (await opened.json()) as { transactionId: string; accountId: string };
       let status = 'pending';
       for (const deadline = Date.now() + 30_000; status === 'pending' && Date.now() < deadline;) {
         await new Promise((resolve) => setTimeout(resolve, 100));
-        const read = await fetch(`${url}/transactions/${transactionId}`, { headers: as(customerToken) });
+        const read = await fetch(`${url}/transactions/${transactionId}`, { headers: customer });
         status = ((await read.json()) as { status: string }).status;
       }
       expect(status).toBe('applied');
-      const byOperator = await fetch(`${url}/accounts/${accountId}`, { headers: as(operatorToken) });
-      expect(byOperator.status).toBe(200);
+      // The operator's API_TOKEN reads any account.
+      expect((await fetch(`${url}/accounts/${accountId}`, { headers: as(operatorToken) })).status).toBe(200);
 
       const started = descendants(dev.pid);
       dev.child.kill('SIGTERM');
-      await dev.exited;
+      expect((await dev.exited).code).toBe(0);
       expect(await survivors(started)).toEqual([]);
       // Stopped, the dev withdraws its issuer: `npm run token` then says so.
-      const afterwards = runNpmScript('token', envWithoutStack({ BANKU_ISSUER_FILE: issuerFile }), [
-        '--sub',
-        'ada',
-      ]);
+      const afterwards = runNpmScript('token', envWithoutStack({ BANKU_ISSUER_FILE: issuerFile }), ['--sub', 'ada']);
       expect((await afterwards.exited).code).toBe(1);
       expect(afterwards.stderr.join('')).toMatch(/start `npm run dev` first/);
     } finally {
-      for (const pid of descendants(dev.pid)) process.kill(pid, 'SIGKILL');
-      dev.child.kill('SIGKILL');
-      const keys = await redis.keys(`${prefix}:*`);
-      if (keys.length > 0) await redis.unlink(...keys);
+      await stopDev(dev, prefix);
       redis.disconnect();
-      rmSync(issuerDir, { recursive: true, force: true });
     }
   }, 200_000);
+
+  it('prints the stack variables tools need before ready, listens on loopback only and grants foreign origins nothing', async () => {
+    const prefix = `test:dev:${randomUUID().slice(0, 8)}`;
+    const { dev, lambdaPort } = await startDev(prefix);
+    try {
+      const vars = printed(dev);
+      for (const name of [...STACK_ENV_NAMES, 'REDIS_KEY_PREFIX', 'API_URL', 'API_KEY', 'API_TOKEN']) {
+        expect(vars[name], name).toBeTruthy();
+      }
+      expect(vars.REDIS_KEY_PREFIX).toBe(prefix);
+      // The printed values are enough for `npm run rebuild` and the fault control to find the stack.
+      const ping = await fetch(vars.UPSTASH_REDIS_REST_URL ?? '', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${vars.UPSTASH_REDIS_REST_TOKEN}` },
+        body: JSON.stringify(['PING']),
+      });
+      expect(await ping.json()).toEqual({ result: 'PONG' });
+      const admin = localKafkaClient(vars.KAFKA_BROKERS ?? '').admin();
+      await admin.connect();
+      const metadata = await admin.fetchTopicMetadata({ topics: [vars.KAFKA_TOPIC ?? ''] });
+      await admin.disconnect();
+      expect(metadata.topics[0]?.partitions.length).toBeGreaterThan(0);
+      await localStackControl(vars.LOCAL_STACK_CONTROL_URL).createTopic(`dev-cli-${randomUUID()}`, 1);
+
+      // The Lambda invoke port runs any function with any event: loopback only.
+      expect(await accepts('127.0.0.1', lambdaPort)).toBe(true);
+      expect(await accepts('127.0.0.2', lambdaPort)).toBe(false);
+      const external = Object.values(networkInterfaces())
+        .flat()
+        .find((address) => address && address.family === 'IPv4' && !address.internal);
+      if (external) expect(await accepts(external.address, lambdaPort)).toBe(false);
+
+      // A page on another origin gets no credentials, and its preflight for the API key fails.
+      const url = vars.API_URL ?? '';
+      const foreign = 'https://attacker.example';
+      const posted = await fetch(`${url}/accounts`, {
+        method: 'POST',
+        headers: {
+          'x-api-key': vars.API_KEY ?? '',
+          authorization: `Bearer ${await customerToken(vars, 'cors')}`,
+          origin: foreign,
+        },
+        body: JSON.stringify({ name: 'Cors' }),
+      });
+      expect(posted.status).toBe(202);
+      expect(posted.headers.get('access-control-allow-credentials')).toBeNull();
+      const preflight = await fetch(`${url}/accounts/${randomUUID()}/deposits`, {
+        method: 'OPTIONS',
+        headers: {
+          origin: foreign,
+          'access-control-request-method': 'POST',
+          'access-control-request-headers': 'x-api-key,content-type',
+        },
+      });
+      expect(preflight.headers.get('access-control-allow-origin')).toBeNull();
+      expect(preflight.headers.get('access-control-allow-credentials')).toBeNull();
+      expect(preflight.headers.get('access-control-allow-headers')).toBeNull();
+    } finally {
+      await stopDev(dev, prefix);
+    }
+  }, 200_000);
+
+  it.each(['serverless offline', 'the local stack'] as const)(
+    'exits non-zero, says so and stops everything when %s dies',
+    async (victim) => {
+      const prefix = `test:dev:${randomUUID().slice(0, 8)}`;
+      const { dev } = await startDev(prefix);
+      try {
+        const processes = devProcesses(dev);
+        const killed = victim === 'serverless offline' ? processes.offline : processes.stack[0];
+        expect(killed).toBeDefined();
+        const started = descendants(dev.pid);
+        process.kill(killed as number, 'SIGKILL');
+
+        const { code } = await dev.exited;
+        expect(code).toBe(1);
+        const said = dev.stderr.join('');
+        expect(said).toMatch(new RegExp(`\\(pid ${killed}\\) exited unexpectedly`));
+        expect(await survivors(started)).toEqual([]);
+      } finally {
+        await stopDev(dev, prefix);
+      }
+    },
+    200_000,
+  );
 });

@@ -1,17 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import kafkajs from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decide } from '../../lib/domain/decide.js';
-import { evolve } from '../../lib/domain/evolve.js';
+import { topicName } from '../../lib/config/topics.js';
+import { decideBatch, evolveBatch } from '../../lib/domain/batch.js';
 import type { AccountsState } from '../../lib/domain/types.js';
 import { decodeEvent, encodeEvent } from '../../lib/events/codec.js';
+import { decodeFact } from '../../lib/facts/codec.js';
 import { kafkaHeaders } from '../../lib/events/headers.js';
 import type { BankEvent } from '../../lib/events/types.js';
 import { createPublisher, type Publisher } from '../../lib/kafka/producer.js';
 import { namespaceRoot } from '../../lib/projection/keys.js';
 import { ProjectionStore } from '../../lib/projection/store.js';
 import { handleMskEvent } from '../../lib/projector/handle-msk-event.js';
-import type { ProjectionMode } from '../../lib/projector/project-batch.js';
+import type { ProjectorOptions } from '../../lib/projector/project-batch.js';
 import { rebuildProjection } from '../../lib/rebuild/rebuild-projection.js';
 import { createRedisClient } from '../../lib/redis/client.js';
 import {
@@ -37,19 +38,22 @@ const ACCOUNTS = 30;
 const OPERATIONS = 2_000;
 
 /**
- * The projector's five invariants under a random workload through the real path: events published to
+ * The projector's invariants under a random workload through the real path: requests published to
  * the local broker with the service's producer, delivered by the event source mapping runner in
- * batches, projected into real Redis through the Upstash endpoint; with duplicate publishes, crashes
- * between apply and commit (redelivery), failures before apply, and Redis down mid-run.
+ * batches, decided into facts recorded in real Redis through the Upstash endpoint and published to the
+ * facts topic; with duplicate publishes (of requests and of facts), crashes between apply and commit
+ * (redelivery), failures before apply, and Redis down mid-run.
  */
 describe(`projector invariants under a random workload (seed ${SEED})`, () => {
-  const topic = `invariants-${randomUUID()}`;
+  const topicPrefix = `invariants-${randomUUID()}`;
+  const topic = topicName('commands', topicPrefix);
+  const factsTopic = topicName('facts', topicPrefix);
   const prefix = `test:invariants:${randomUUID().slice(0, 8)}`;
   const brokers = (process.env.KAFKA_BROKERS ?? '').split(',');
   const random = seededRandom(SEED);
   const redis = directRedis();
   const snapshots: LedgerSnapshot[] = [];
-  const injected = { crashedAfterApply: 0, failedBeforeApply: 0, redisOutageMs: 0 };
+  const injected = { crashedAfterApply: 0, failedBeforeApply: 0, redisOutageMs: 0, publishedTwice: 0 };
   let endpoint: UpstashEndpoint;
   let endpointPort: number;
   let store: ProjectionStore;
@@ -59,7 +63,7 @@ describe(`projector invariants under a random workload (seed ${SEED})`, () => {
   let invocations = 0;
 
   beforeAll(async () => {
-    await localStackControl().createTopic(topic, 3);
+    await localStackControl().createTopicSet(topicPrefix, 3);
     endpointPort = await freePort();
     endpoint = await startUpstashEndpoint({ redisUrl: process.env.REDIS_URL ?? '', port: endpointPort });
     store = new ProjectionStore(
@@ -70,10 +74,22 @@ describe(`projector invariants under a random workload (seed ${SEED})`, () => {
       prefix,
     );
     publisher = createPublisher({ client: { brokers, auth: { mechanism: 'plaintext' } } });
-    const live: ProjectionMode = {
-      kind: 'live',
+    let publishes = 0;
+    const live: ProjectorOptions = {
       publish: async (messages) => {
-        await publisher.publish(messages.map(({ key, value, headers }) => ({ topic, key, value, headers })));
+        const records = messages.map((message) => ({
+          topic: topicName(message.topic, topicPrefix),
+          key: message.key,
+          value: message.value,
+          headers: message.headers,
+        }));
+        await publisher.publish(records);
+        // A producer retry whose first attempt did land: the same facts and saga requests twice.
+        publishes += 1;
+        if (publishes % 7 === 2) {
+          injected.publishedTwice += 1;
+          await publisher.publish(records);
+        }
       },
     };
     mapping = startMapping({
@@ -136,7 +152,6 @@ describe(`projector invariants under a random workload (seed ${SEED})`, () => {
       }
     }
 
-    const watcher = watchLedger();
     // Published in chunks, a few in parallel; one in twenty published twice (a producer retry).
     const chunks: BankEvent[][] = [];
     for (let i = 0; i < requests.length; i += 40) chunks.push(requests.slice(i, i + 40));
@@ -155,9 +170,11 @@ describe(`projector invariants under a random workload (seed ${SEED})`, () => {
     };
     await publishChunk(chunks[0] ?? []);
     await waitFor(
-      async () => (await store.getAccount('main', accounts[0] ?? ''))?.accountId !== undefined,
+      async () =>
+        (await ledgerSnapshot(redis, namespaceRoot(prefix, 'main'), accounts)).accounts === ACCOUNTS,
       'accounts opened',
     );
+    const watcher = watchLedger(accounts);
     for (let chunkIndex = 1; chunkIndex < chunks.length; chunkIndex += 3) {
       await Promise.all(chunks.slice(chunkIndex, chunkIndex + 3).map(publishChunk));
       if (chunkIndex === 25) await redisOutage(1_000);
@@ -181,46 +198,92 @@ describe(`projector invariants under a random workload (seed ${SEED})`, () => {
       expect(snapshot.balancesTotal).toBe(snapshot.sumOfBalances);
     }
 
-    // Invariants 1 and 2: the projection equals a pure fold of each partition's log in order, each event
-    // id once — whatever the duplicates, redeliveries, crashes and outage did.
+    // Invariants 1 and 2: the facts on the log are exactly the production fold of each partition's
+    // requests in order, each event id once — whatever the duplicates, redeliveries, crashes and outage did —
+    // and the projection is the fold of those facts.
     const kafka = localKafkaClient(brokers.join(','));
-    const log = await readBack(kafka, topic, await recordCount(kafka, topic), 60_000);
-    let expected: AccountsState = new Map();
-    const seen = new Set<string>();
+    const requestLog = await readBack(kafka, topic, await recordCount(kafka, topic), 60_000);
+    // The last batch's facts are published just after its Redis write: wait until the log holds every
+    // fact the projection counts.
+    const decidedFacts = [...(await store.checkpoint('main')).factsApplied.values()].reduce(
+      (a, b) => a + b,
+      0,
+    );
+    let factLog = await readBack(kafka, factsTopic, await recordCount(kafka, factsTopic), 60_000);
+    const distinctFacts = () => new Set(factLog.map((record) => record.value)).size;
+    for (let tries = 0; distinctFacts() < decidedFacts && tries < 50; tries += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      factLog = await readBack(kafka, factsTopic, await recordCount(kafka, factsTopic), 60_000);
+    }
+    let decided: AccountsState = new Map();
+    let folded: AccountsState = new Map();
     const order = new Map<string, string[]>();
     for (const partition of [0, 1, 2]) {
-      for (const record of log
-        .filter((r) => r.partition === partition)
-        .sort((a, b) => Number(a.offset) - Number(b.offset))) {
+      const requests = inOrder(requestLog, partition).flatMap((record) => {
         const decoded = decodeEvent(record.value ?? null);
-        if (!decoded.ok || seen.has(decoded.event.eventId)) continue;
-        seen.add(decoded.event.eventId);
-        for (const outcome of decide(decoded.event, expected)) {
-          expected = evolve(expected, outcome);
-          if (expected.has(outcome.accountId) && !outcome.type.startsWith('AccountOpen')) {
-            order.set(outcome.accountId, [...(order.get(outcome.accountId) ?? []), outcome.transactionId]);
-          }
+        return decoded.ok ? [decoded.event] : [];
+      });
+      const decision = decideBatch(requests, decided);
+      const expectedFacts = decision.steps.map((step) => step.fact);
+      decided = decision.state;
+      const facts = inOrder(factLog, partition).map((record) => {
+        const read = decodeFact(record.value ?? null);
+        if (!read.ok) throw new Error(`undecodable fact at ${partition}:${record.offset}: ${read.message}`);
+        expect(record.key).toBe(read.fact.accountId);
+        return read.fact;
+      });
+      const evolved = evolveBatch(facts, folded);
+      folded = evolved.state;
+      expect(evolved.steps.map((step) => step.fact)).toEqual(expectedFacts);
+      for (const { fact } of evolved.steps) {
+        if (folded.has(fact.accountId) && !fact.type.startsWith('AccountOpen')) {
+          order.set(fact.accountId, [...(order.get(fact.accountId) ?? []), fact.transactionId]);
         }
       }
     }
+    expect(folded).toEqual(decided);
     for (const accountId of accounts) {
       const projected = await store.getAccount('main', accountId);
-      expect(projected?.balance, accountId).toBe(expected.get(accountId)?.balance);
-      expect(projected?.version, accountId).toBe(expected.get(accountId)?.version);
+      expect(projected?.balance, accountId).toBe(folded.get(accountId)?.balance);
+      expect(projected?.version, accountId).toBe(folded.get(accountId)?.version);
       const history = await redis.zrange(`${namespaceRoot(prefix, 'main')}:hist:${accountId}`, '0', '-1');
       expect(history.map((entry) => JSON.parse(entry).transactionId)).toEqual(order.get(accountId) ?? []);
     }
 
-    // Invariant 5: a rebuild from the beginning of the topic equals the live projection.
+    // Exactly one fact per decision: every copy of a fact id on the log is the same bytes, and every
+    // request decided has one fact id, whatever was published twice or redelivered.
+    const copies = new Map<string, Set<string>>();
+    const factsOfRequest = new Map<string, Set<string>>();
+    for (const record of factLog) {
+      const read = decodeFact(record.value ?? null);
+      if (!read.ok) continue;
+      copies.set(read.factId, (copies.get(read.factId) ?? new Set()).add(record.value ?? ''));
+      const ids = factsOfRequest.get(read.fact.requestEventId) ?? new Set<string>();
+      factsOfRequest.set(read.fact.requestEventId, ids.add(read.factId));
+    }
+    expect([...copies.values()].filter((values) => values.size !== 1)).toEqual([]);
+    const requestIds = new Set(
+      requestLog.flatMap((record) => {
+        const decoded = decodeEvent(record.value ?? null);
+        return decoded.ok ? [decoded.event.eventId] : [];
+      }),
+    );
+    expect(new Set(factsOfRequest.keys())).toEqual(requestIds);
+    expect([...factsOfRequest.values()].filter((ids) => ids.size !== 1)).toEqual([]);
+    expect(factLog.length).toBeGreaterThan(copies.size); // duplicates were published, and absorbed
+
+    // Invariant 5: a rebuild from the facts topic alone equals the live projection, key by key.
     const rebuilt = await rebuildProjection({
       kafka,
-      topic,
+      factsTopic,
+      commandsTopic: topic,
       store,
       namespace: 'rebuilt',
       switchWhenCaughtUp: true,
       consumer: localKafkaConsumerSettings,
     });
     expect(rebuilt.switched).toBe(true);
+    expect(rebuilt.facts).toBe(copies.size);
     expect(await store.currentNamespace()).toBe('rebuilt');
     const live = await namespaceSnapshot(redis, namespaceRoot(prefix, 'main'));
     const replayed = await namespaceSnapshot(redis, namespaceRoot(prefix, 'rebuilt'));
@@ -232,13 +295,14 @@ describe(`projector invariants under a random workload (seed ${SEED})`, () => {
     expect(injected.failedBeforeApply).toBeGreaterThan(0);
     expect(injected.redisOutageMs).toBeGreaterThan(0);
     expect(published.length).toBeGreaterThan(requests.length);
+    expect(injected.publishedTwice).toBeGreaterThan(0);
   }, 240_000);
 
-  function watchLedger() {
+  function watchLedger(accounts: string[]) {
     let running = true;
     const done = (async () => {
       while (running) {
-        snapshots.push(await ledgerSnapshot(redis, namespaceRoot(prefix, 'main')));
+        snapshots.push(await ledgerSnapshot(redis, namespaceRoot(prefix, 'main'), accounts));
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
     })();
@@ -263,6 +327,10 @@ describe(`projector invariants under a random workload (seed ${SEED})`, () => {
     return statuses.filter(([, status]) => status !== 'applied' && status !== 'rejected').length;
   }
 });
+
+function inOrder<T extends { partition: number; offset: string }>(records: T[], partition: number): T[] {
+  return records.filter((r) => r.partition === partition).sort((a, b) => Number(a.offset) - Number(b.offset));
+}
 
 async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs = 120_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -5,32 +5,43 @@ import type { BankEvent } from '../../lib/events/types.js';
 import { ProjectionStore } from '../../lib/projection/store.js';
 import type { OutboxMessage } from '../../lib/projection/types.js';
 import { handleMskEvent } from '../../lib/projector/handle-msk-event.js';
-import type { ProjectionMode } from '../../lib/projector/project-batch.js';
+import type { ProjectorOptions } from '../../lib/projector/project-batch.js';
+import { decodeFact } from '../../lib/facts/codec.js';
+import { transferCreditEventId } from '../../lib/events/ids.js';
+import { directRedis } from '../support/projection-snapshot.js';
 import { createRedisClient } from '../../lib/redis/client.js';
 import { bankEvents } from '../support/bank-events.js';
 import { mskEvent, mskRecord, recordsOf } from '../support/msk-events.js';
 import { testRedis } from '../support/redis.js';
 
 const TOPIC = 'banku.account-commands';
+const transactionCredit = (transfer: BankEvent) => transferCreditEventId(transfer.eventId);
 const events = bankEvents();
 
 describe('projecting batches into Redis', () => {
   let store: ProjectionStore;
   let cleanup: () => Promise<void>;
   const published: OutboxMessage[] = [];
-  const live: ProjectionMode = {
-    kind: 'live',
+  const facts: OutboxMessage[] = [];
+  const live: ProjectorOptions = {
     publish: async (messages) => {
-      published.push(...messages);
+      published.push(...messages.filter((message) => message.topic === 'commands'));
+      facts.push(...messages.filter((message) => message.topic === 'facts'));
     },
   };
+  const direct = directRedis();
+  const outboxIds = async (partition: number) =>
+    (await direct.hvals(`${store.prefix}:ns:main:outbox:${partition}`)).map((json) => JSON.parse(json).id);
 
   beforeAll(async () => {
     const redis = await testRedis('projector');
     store = new ProjectionStore(redis.redis, redis.prefix);
     cleanup = redis.cleanup;
   });
-  afterAll(async () => cleanup());
+  afterAll(async () => {
+    direct.disconnect();
+    await cleanup();
+  });
 
   const project = (batch: BankEvent[], partition = 0, firstOffset = 0) =>
     handleMskEvent(mskEvent(recordsOf(TOPIC, partition, batch, firstOffset)), store, live);
@@ -46,6 +57,33 @@ describe('projecting batches into Redis', () => {
     const redelivered = await project(batch);
     expect(redelivered).toMatchObject({ records: 3, applied: 0, duplicates: 3 });
     expect(await store.getAccount('main', account)).toMatchObject({ balance: 700, version: 3 });
+  });
+
+  it('publishes one fact per decision, keyed by the account, in decision order, and none for a redelivery', async () => {
+    const account = randomUUID();
+    const batch = [events.open(account), events.deposit(account, 80), events.withdraw(account, 100)];
+    facts.length = 0;
+    await project(batch, 1, 50);
+    const read = facts.map((message) => ({ key: message.key, decoded: decodeFact(message.value) }));
+    expect(
+      read.map(({ key, decoded }) => [
+        key,
+        decoded.ok && decoded.fact.type,
+        decoded.ok && decoded.fact.requestEventId,
+      ]),
+    ).toEqual([
+      [account, 'AccountOpened', batch[0]!.eventId],
+      [account, 'Deposited', batch[1]!.eventId],
+      [account, 'WithdrawalRejected', batch[2]!.eventId],
+    ]);
+    expect(facts.map((message) => message.headers['event-type'])).toEqual([
+      'AccountOpened',
+      'Deposited',
+      'WithdrawalRejected',
+    ]);
+    facts.length = 0;
+    await project(batch, 1, 50);
+    expect(facts).toEqual([]);
   });
 
   it('records an overdraft as rejected insufficient_funds and leaves the balance', async () => {
@@ -82,10 +120,7 @@ describe('projecting batches into Redis', () => {
     );
     expect(counts).toMatchObject({ records: 8, applied: 2, deadLettered: 6 });
     expect(await balance(account)).toBe(42);
-    const letters = (await store.redis.hgetall(
-      `${store.prefix}:ns:main:dead-letters`,
-    )) as unknown as string[];
-    const reasons = letters.filter((_, i) => i % 2 === 1).map((json) => JSON.parse(json).reason);
+    const reasons = (await store.deadLetters()).map((letter) => letter.reason);
     expect(reasons.sort()).toEqual(
       [
         'empty_value',
@@ -115,11 +150,12 @@ describe('projecting batches into Redis', () => {
       accountId: destination,
     });
     expect(published[0]!.key).toBe(destination);
-    // Published, and forgotten by the partition's next write (no extra round trip for it).
-    expect(await store.redis.hlen(`${store.prefix}:ns:main:outbox:${TOPIC}-0`)).toBe(1);
+    // Published (the debit's fact and the credit request), and forgotten by the partition's next write
+    // (no extra round trip for it).
+    expect(await outboxIds(0)).toContain(published[0]!.id);
     published.length = 0;
     await project([events.deposit(source, 1)], 0, 103);
-    expect(await store.redis.hlen(`${store.prefix}:ns:main:outbox:${TOPIC}-0`)).toBe(0);
+    expect(await outboxIds(0)).toHaveLength(1); // that deposit's own fact, until the next write
     expect(published).toEqual([]);
 
     const creditEvent = (credit.ok ? credit.event : undefined) as BankEvent;
@@ -159,17 +195,18 @@ describe('projecting batches into Redis', () => {
     const [source, destination] = [randomUUID(), randomUUID()];
     await project([events.open(source), events.deposit(source, 90)], 0, 400);
     const transfer = events.transfer(source, destination, 90);
-    const failing: ProjectionMode = {
-      kind: 'live',
+    const failing: ProjectorOptions = {
       publish: async () => {
         throw new Error('broker down');
       },
     };
     const batch = mskEvent(recordsOf(TOPIC, 0, [transfer], 402));
     await expect(handleMskEvent(batch, store, failing)).rejects.toThrow('broker down');
-    // The debit is applied and its credit waits in the outbox: a crash here loses nothing.
+    // The debit is applied and its fact and credit wait in the outbox: a crash here loses nothing.
     expect(await balance(source)).toBe(0);
-    expect(await store.redis.hlen(`${store.prefix}:ns:main:outbox:${TOPIC}-0`)).toBe(1);
+    const waiting = await outboxIds(0);
+    expect(waiting).toHaveLength(4); // also the previous batch's two facts, which this container never saw acknowledged
+    expect(waiting).toContain(transactionCredit(transfer));
 
     published.length = 0;
     const retried = await handleMskEvent(batch, store, live);
@@ -177,7 +214,7 @@ describe('projecting batches into Redis', () => {
     expect(published.map((message) => message.key)).toEqual([destination]);
     expect(await balance(source)).toBe(0);
     await project([events.deposit(source, 5)], 0, 403);
-    expect(await store.redis.hlen(`${store.prefix}:ns:main:outbox:${TOPIC}-0`)).toBe(0);
+    expect(await outboxIds(0)).toHaveLength(1);
   });
 
   it('applies a batch exactly once when two invocations of it overlap', async () => {

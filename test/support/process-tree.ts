@@ -25,6 +25,25 @@ export function descendants(pid: number): number[] {
   return found;
 }
 
+/** The parent of a process (Linux /proc), or -1 once it is gone. */
+export function parentOf(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  } catch {
+    return -1;
+  }
+}
+
+/** The command line of a process (Linux /proc), arguments joined by spaces; empty once it is gone. */
+export function commandLine(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim();
+  } catch {
+    return '';
+  }
+}
+
 /** Whether a process is still running (a zombie counts as gone). */
 export function isAlive(pid: number): boolean {
   try {

@@ -1,23 +1,10 @@
 import { Redis as IORedis } from 'ioredis';
+import LEDGER_SNAPSHOT_LUA from './ledger-snapshot.lua';
 
 /** A direct Redis connection for reading what the projection holds, independent of the code under test. */
 export function directRedis(): IORedis {
   return new IORedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
 }
-
-// One atomic read of every balance and the ledger: what a reader could observe at one instant.
-const LEDGER_SNAPSHOT_LUA = `
-local root = ARGV[1]
-local sum, negative, accounts = 0, 0, 0
-for _, key in ipairs(redis.call('KEYS', root .. ':acct:*')) do
-  local balance = tonumber(redis.call('HGET', key, 'balance'))
-  sum = sum + balance
-  accounts = accounts + 1
-  if balance < 0 then negative = negative + 1 end
-end
-local t = redis.call('HMGET', root .. ':totals', 'deposited', 'withdrawn', 'inFlight', 'balances')
-return { tostring(sum), negative, accounts, t[1] or '0', t[2] or '0', t[3] or '0', t[4] or '0' }
-`;
 
 /** The ledger as one instant of the projection shows it. */
 export interface LedgerSnapshot {
@@ -30,8 +17,14 @@ export interface LedgerSnapshot {
   balancesTotal: number;
 }
 
-export async function ledgerSnapshot(redis: IORedis, namespaceRoot: string): Promise<LedgerSnapshot> {
-  const reply = (await redis.eval(LEDGER_SNAPSHOT_LUA, 0, namespaceRoot)) as (string | number)[];
+/** The ledger and the given accounts' balances, read in one atomic step. */
+export async function ledgerSnapshot(
+  redis: IORedis,
+  namespaceRoot: string,
+  accountIds: readonly string[] = [],
+): Promise<LedgerSnapshot> {
+  const keys = [`${namespaceRoot}:totals`, ...accountIds.map((id) => `${namespaceRoot}:acct:${id}`)];
+  const reply = (await redis.eval(LEDGER_SNAPSHOT_LUA, keys.length, ...keys)) as (string | number)[];
   const [sum, negative, accounts, deposited, withdrawn, inFlight, balances] = reply.map(Number);
   return {
     sumOfBalances: sum ?? 0,

@@ -1,9 +1,10 @@
 import { transactionStatus } from '../domain/transaction-status.js';
 import type { Outcome } from '../domain/types.js';
-import type { HistoryEntry, StoredTransaction } from '../projection/types.js';
+import { unreachable } from '../domain/exhaustive.js';
+import type { HistoryEntry, StoredTransaction } from './types.js';
 
 /**
- * The history entry an outcome leaves on its account, without its position (`seq`), or undefined
+ * The history entry a fact leaves on its account, without its position (`seq`), or undefined
  * when it leaves none: openings, and refusals on accounts that do not exist.
  *
  * @example
@@ -92,11 +93,13 @@ export function historyEntry(
         applied: false,
         counterparty: outcome.counterpartyAccountId,
       };
+    default:
+      return unreachable(outcome);
   }
 }
 
 /**
- * The transaction record an outcome writes. A transfer is always described from its source: the
+ * The transaction record a fact writes. A transfer is always described from its source: the
  * account that asked, the amount and the destination as counterparty, whichever partition decided.
  *
  * @example

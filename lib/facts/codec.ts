@@ -1,0 +1,127 @@
+import type { Outcome } from '../domain/types.js';
+import { EventValidationError } from '../events/errors.js';
+import { factId } from '../events/ids.js';
+import type { DecodeFailureReason } from '../events/types.js';
+import { decodeVersioned, issueLines, type VersionReader } from '../events/versioned-json.js';
+import { FACT_SCHEMA_VERSION_1, FACT_TYPES, type FactEnvelopeV1, FactV1Schema } from './schema-v1.js';
+
+/**
+ * The fact version this build writes.
+ *
+ * @example
+ * encodeFact(fact); // { …, "schemaVersion": 1 }
+ */
+export const CURRENT_FACT_SCHEMA_VERSION = FACT_SCHEMA_VERSION_1;
+
+/**
+ * A fact as this build reads it: its id and the domain outcome.
+ *
+ * @example
+ * const read: ReadFact = { factId, fact };
+ */
+export interface ReadFact {
+  readonly factId: string;
+  readonly fact: Outcome;
+}
+
+/**
+ * Result of {@link decodeFact}.
+ *
+ * @example
+ * const result: FactDecodeResult = decodeFact(message.value);
+ */
+export type FactDecodeResult =
+  | ({ readonly ok: true } & ReadFact)
+  | { readonly ok: false; readonly reason: DecodeFailureReason; readonly message: string };
+
+// The place for future versions, as for requests: to introduce v2, add `schema-v2.ts`, point
+// CURRENT_FACT_SCHEMA_VERSION at it, and change the v1 entry to parse v1 then upcast to the v2 shape
+// (test/facts/fact-upcasting.test.ts shows one). Facts on the log are never rewritten.
+/**
+ * Every fact version this build reads, by version, each returning the current envelope.
+ *
+ * @example
+ * decodeVersioned(bytes, FACT_READERS, CURRENT_FACT_SCHEMA_VERSION);
+ */
+export const FACT_READERS: ReadonlyMap<number, VersionReader<FactEnvelopeV1>> = new Map([
+  [FACT_SCHEMA_VERSION_1, { types: FACT_TYPES, parse: (raw: unknown) => FactV1Schema.safeParse(raw) }],
+]);
+
+/**
+ * The envelope a fact travels in: `{factId, type, schemaVersion, accountId, occurredAt, data, metadata}`,
+ * where `occurredAt` is the request's time, `metadata.causationId` the request's event id, and `data`
+ * the outcome's own fields.
+ *
+ * @example
+ * factEnvelope(deposited).factId === factId(deposited.requestEventId, 'Deposited'); // true
+ */
+export function factEnvelope(fact: Outcome): FactEnvelopeV1 {
+  const { type, requestEventId, accountId, correlationId, at, ...data } = fact;
+  return {
+    factId: factId(requestEventId, type),
+    type,
+    schemaVersion: CURRENT_FACT_SCHEMA_VERSION,
+    accountId,
+    occurredAt: at,
+    data,
+    metadata: { correlationId, causationId: requestEventId },
+  } as FactEnvelopeV1;
+}
+
+/**
+ * The domain outcome a (current-version) envelope carries.
+ *
+ * @example
+ * const fact = factOf(FactV1Schema.parse(json));
+ */
+export function factOf(envelope: FactEnvelopeV1): Outcome {
+  return {
+    type: envelope.type,
+    requestEventId: envelope.metadata.causationId,
+    accountId: envelope.accountId,
+    correlationId: envelope.metadata.correlationId,
+    at: envelope.occurredAt,
+    ...envelope.data,
+  } as Outcome;
+}
+
+/**
+ * Validates a fact and serialises it as the facts topic's message value, with its id. Throws
+ * {@link EventValidationError} for a fact the schema refuses (a bug: nothing invalid is published).
+ *
+ * @example
+ * const { factId, value } = encodeFact(fact);
+ */
+export function encodeFact(fact: Outcome): { factId: string; value: string } {
+  const envelope = factEnvelope(fact);
+  const parsed = FactV1Schema.safeParse(envelope);
+  if (!parsed.success) {
+    const issues = issueLines(parsed.error);
+    throw new EventValidationError(`invalid ${fact.type} fact: ${issues.join('; ')}`, issues);
+  }
+  return { factId: envelope.factId, value: JSON.stringify(parsed.data) };
+}
+
+/**
+ * Reads one facts-topic message value into its id and outcome, upcasting older versions. Never throws.
+ * The id must be the one the fact's request and type derive: a fact whose id was tampered with or
+ * mistyped would escape deduplication, so it is refused.
+ *
+ * @example
+ * const read = decodeFact(message.value);
+ * if (read.ok) state = evolve(state, read.fact);
+ */
+export function decodeFact(input: Uint8Array | string | null | undefined): FactDecodeResult {
+  const decoded = decodeVersioned(input, FACT_READERS, CURRENT_FACT_SCHEMA_VERSION);
+  if (!decoded.ok) return decoded;
+  const envelope = decoded.value;
+  const expected = factId(envelope.metadata.causationId, envelope.type);
+  if (envelope.factId !== expected) {
+    return {
+      ok: false,
+      reason: 'schema_violation',
+      message: `factId ${envelope.factId} is not the id its request and type derive (${expected})`,
+    };
+  }
+  return { ok: true, factId: envelope.factId, fact: factOf(envelope) };
+}
