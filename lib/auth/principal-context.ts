@@ -2,7 +2,8 @@ import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { z } from 'zod';
 import { HttpError } from '../http/errors.js';
 import { readHeader } from '../http/request-body.js';
-import { PRINCIPAL_KINDS, type Principal, type VerifiedToken } from './types.js';
+import { PRINCIPAL_KINDS } from '../events/primitives.js';
+import type { Principal, VerifiedToken } from './types.js';
 
 /**
  * What the authorizer hands to the handlers besides `principalId`. API Gateway passes context values

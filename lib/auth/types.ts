@@ -1,14 +1,15 @@
+import type { z } from 'zod';
+import type { Principal as PrincipalSchema } from '../events/primitives.js';
+
 /**
- * Who is calling, as the authorizer established it from a verified bearer token.
+ * Who is calling, as the authorizer established it from a verified bearer token; the same shape the
+ * requests carry on the log (`lib/events/primitives.ts`).
  * - A **customer** (the token's `sub`) opens accounts, which it then owns, acts on its own accounts and
  *   reads what concerns them.
  * - An **operator** (a token carrying the operator group or scope named in config) reads every account
  *   and moves no money.
  */
-export type Principal = { kind: 'customer'; subject: string } | { kind: 'operator'; subject: string };
-
-/** The kinds of principal, for schemas and the authorizer context. */
-export const PRINCIPAL_KINDS = ['customer', 'operator'] as const satisfies readonly Principal['kind'][];
+export type Principal = z.output<typeof PrincipalSchema>;
 
 /** A token the verifier accepted: whose it is, and until when (epoch seconds, the token's `exp`). */
 export interface VerifiedToken {

@@ -8,7 +8,8 @@
 --   accounts: [{key, expectedVersion, fields?}]          refuse unless each version is as read; write fields
 --   decisions: [{key, field, expected, value}]           refuse unless each marker is as read; set it
 --   history: [{key, score, entry}]                      entry: index in ARGV of the entry's JSON
---   transactions: [{key, stage, fields}]                 written only over a lower stage (later steps win)
+--   transactions: [{key, stage, fields, once}]           fields only over a lower stage (later steps win);
+--                                                         once (the initiator) whatever the stage, if unset
 --   totals: {key, deltas: {field: delta}}
 --   checkpoint: {key, offsetField?, offset?, countField, added}
 --   outbox: {key, acknowledged: [field], add: [{field, message}], returnPending}
@@ -56,6 +57,7 @@ for _, tx in ipairs(p.transactions) do
     tx.fields.stage = tx.stage
     hset(KEYS[tx.key], tx.fields)
   end
+  for name, value in pairs(tx.once) do redis.call('HSETNX', KEYS[tx.key], name, value) end
 end
 for field, delta in pairs(p.totals.deltas) do
   if delta ~= '0' then redis.call('HINCRBY', KEYS[p.totals.key], field, delta) end

@@ -12,6 +12,7 @@ import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { handler } from '../../functions/deposit.js';
 import { profiled } from './section-profile.js';
 import { atConcurrency, type LatencySummary, summarise } from './stats.js';
+import { BENCH_HOLDER } from './workload.js';
 
 /** The handler's latency and its CPU per request. */
 export interface HandlerPhaseResult {
@@ -41,7 +42,7 @@ const request = (index: number): APIGatewayProxyEvent => {
     // What the authorizer hands on for a verified customer token (lib/auth/principal-context.ts).
     requestContext: {
       requestId: randomUUID(),
-      authorizer: { principalId: 'bench-customer', kind: 'customer', expiresAt: String(tokenExpiresAt) },
+      authorizer: { principalId: BENCH_HOLDER.subject, kind: 'customer', expiresAt: String(tokenExpiresAt) },
     } as unknown as APIGatewayProxyEvent['requestContext'],
   };
 };

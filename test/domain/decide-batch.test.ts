@@ -138,6 +138,7 @@ describe('the account decider, given/when/then', () => {
       accountId: alice,
       correlationId: deposit.metadata.correlationId,
       at: deposit.occurredAt,
+      initiator: deposit.data.principal.subject,
       amount: 60,
       reason: 'balance_limit_exceeded',
     });
