@@ -174,7 +174,7 @@ export class ProjectionStore {
         key: keys.add(names.transaction(tx.transactionId)),
         stage: String(tx.stage),
         fields: transactionFields(tx),
-        once: tx.initiator === undefined ? {} : { initiator: tx.initiator },
+        anyStage: tx.initiator === undefined ? {} : { initiator: tx.initiator },
       })),
       totals: {
         key: keys.add(names.totals),

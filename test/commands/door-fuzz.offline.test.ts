@@ -10,6 +10,7 @@ import { type RunningOffline, startOffline } from '../../localstack/offline/star
 import { localStackControl } from '../../localstack/stack/control-client.js';
 import { bankEvents } from '../support/bank-events.js';
 import { apiClient } from '../support/http-client.js';
+import { testToken } from '../support/tokens.js';
 import {
   anyJsonValue,
   headerValue,
@@ -115,6 +116,7 @@ describe(
     const topic = topicName('commands', topicPrefix);
     let offline: RunningOffline;
     let call: ReturnType<typeof apiClient>;
+    let token: string;
     let cleanupRedis: () => Promise<void>;
     const accounts: string[] = [];
     const accepted: { route: string; transactionId: string }[] = [];
@@ -138,7 +140,8 @@ describe(
             console.error(`[offline] ${line.slice(0, 400)}`);
         },
       });
-      call = apiClient(offline.url, offline.apiKey);
+      token = await testToken({ sub: 'fuzz-customer' });
+      call = apiClient(offline.url, offline.apiKey, token);
       // Every function once before the fuzz: serverless-offline starts a worker on a function's first
       // call, and on a busy machine that cold start alone can outlast the 10 s timeout (a 504 that says
       // nothing about the service).
@@ -155,7 +158,11 @@ describe(
         for (let attempt = 0; attempt < 5; attempt += 1) {
           const response = await fetch(`${offline.url}${path}`, {
             method,
-            headers: { 'x-api-key': offline.apiKey, 'content-type': 'application/json' },
+            headers: {
+              'x-api-key': offline.apiKey,
+              authorization: `Bearer ${token}`,
+              'content-type': 'application/json',
+            },
             ...(payload ? { body: JSON.stringify(payload) } : {}),
           });
           await response.arrayBuffer();
@@ -180,7 +187,12 @@ describe(
       for (let attempt = 1; ; attempt += 1) {
         const response = await fetch(`${offline.url}${request.path}`, {
           method: request.method,
-          headers: { 'x-api-key': offline.apiKey, 'content-type': 'application/json', ...request.headers },
+          headers: {
+            'x-api-key': offline.apiKey,
+            authorization: `Bearer ${token}`,
+            'content-type': 'application/json',
+            ...request.headers,
+          },
           ...(request.body === undefined ? {} : { body: request.body }),
         });
         const text = await response.text();

@@ -258,6 +258,7 @@ describe(`the packaged template of a deployable stage (${STAGE}), parameters fro
     );
     expect(refusals).toEqual({
       UNAUTHORIZED: '401',
+      INVALID_API_KEY: '403',
       AUTHORIZER_FAILURE: '503',
       AUTHORIZER_CONFIGURATION_ERROR: '503',
     });

@@ -1,3 +1,5 @@
+import { authorizerContext } from '../../lib/auth/principal-context.js';
+import type { Principal } from '../../lib/auth/types.js';
 import { type IssuerEndpoint, localIssuerFromEnv, mintToken } from '../../localstack/issuer/mint-client.js';
 import type { MintRequest } from '../../localstack/issuer/mint-request.js';
 
@@ -19,4 +21,18 @@ export function stackIssuer(): IssuerEndpoint {
  */
 export function testToken(request: MintRequest): Promise<string> {
   return mintToken(stackIssuer(), request);
+}
+
+/**
+ * What API Gateway hands a handler as `requestContext.authorizer` once the authorizer let a token of
+ * `principal` through: the production authorizer's own context, for tests that call a handler directly.
+ *
+ * @example
+ * ```ts
+ * await handler({ ...event, requestContext: { requestId, authorizer: authorizedAs(HOLDER) } });
+ * ```
+ */
+export function authorizedAs(principal: Principal, expiresInSeconds = 3_600) {
+  const expiresAt = Math.floor(Date.now() / 1000) + expiresInSeconds;
+  return { principalId: principal.subject, ...authorizerContext({ principal, expiresAt }) };
 }
