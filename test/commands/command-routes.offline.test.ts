@@ -20,6 +20,7 @@ describe('command routes through serverless-offline', () => {
   let offline: RunningOffline;
   let kafka: Kafka;
   let call: ReturnType<typeof apiClient>;
+  let token: string;
   let cleanupRedis: () => Promise<void>;
 
   beforeAll(async () => {
@@ -30,7 +31,8 @@ describe('command routes through serverless-offline', () => {
       env: { KAFKA_TOPIC_PREFIX: topicPrefix, REDIS_KEY_PREFIX: redis.prefix, OFFLINE_MSK_ENABLED: 'false' },
     });
     kafka = localKafkaClient(process.env.KAFKA_BROKERS ?? '');
-    call = apiClient(offline.url, offline.apiKey, await testToken({ sub: 'commands-customer' }));
+    token = await testToken({ sub: 'commands-customer' });
+    call = apiClient(offline.url, offline.apiKey, token);
   }, 180_000);
 
   afterAll(async () => {
@@ -236,6 +238,7 @@ describe('command routes through serverless-offline', () => {
       });
       request.on('error', reject);
       request.setHeader('x-api-key', offline.apiKey);
+      request.setHeader('authorization', `Bearer ${token}`);
       request.setHeader('content-type', 'application/json');
       request.setHeader('Idempotency-Key', ['first-key', 'second-key']);
       request.end(JSON.stringify({ name: 'Twice' }));
