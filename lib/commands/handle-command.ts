@@ -160,14 +160,16 @@ async function refuseEarly(
     return;
   }
   if (principal.kind !== 'customer') throw forbidden('operators read accounts; they do not move money');
-  const owner = await beforeDeadline(dependencies.accountOwner(accountId), answerBy).catch((error: unknown) => {
-    logger.warn('account owner read failed', { error: error as Error });
-    throw new ServiceUnavailableError(
-      'redis_unavailable',
-      'the projection did not answer in time; nothing was published, retry later',
-      1,
-    );
-  });
+  const owner = await beforeDeadline(dependencies.accountOwner(accountId), answerBy).catch(
+    (error: unknown) => {
+      logger.warn('account owner read failed', { error: error as Error });
+      throw new ServiceUnavailableError(
+        'redis_unavailable',
+        'the projection did not answer in time; nothing was published, retry later',
+        1,
+      );
+    },
+  );
   if (owner !== undefined && !mayActOn(principal, { owner }))
     throw forbidden('only the owner of this account may move money from or into it');
 }

@@ -1,12 +1,19 @@
+import type { z } from 'zod';
+import type { Principal as PrincipalSchema } from '../events/primitives.js';
 import type { ReasonCode } from '../events/types.js';
 
 /**
- * Who asked for a request: a customer or an operator, by the subject of their token.
+ * Who asked for a request: a customer or an operator, by the subject (`sub`) of their verified bearer
+ * token; the shape the requests carry on the log (`lib/events/primitives.ts`).
+ * - A **customer** opens accounts, which it then owns, acts on its own accounts and reads what
+ *   concerns them.
+ * - An **operator** (a token with the operator group or scope named in config) reads every account and
+ *   moves no money.
  *
  * @example
  * const principal: Principal = { kind: 'customer', subject: 'alice' };
  */
-export type Principal = Extract<BankEvent, { type: 'DepositRequested' }>['data']['principal'];
+export type Principal = z.output<typeof PrincipalSchema>;
 
 /**
  * One account as the projection knows it. `version` counts the outcomes recorded on the account (opening,

@@ -33,7 +33,12 @@ const Subject = Principal.shape.subject;
  * FACT_DATA_V1.Deposited.parse({ transactionId, amount: 500, currency: 'EUR', balanceAfter: 1500 });
  */
 export const FACT_DATA_V1 = {
-  AccountOpened: z.strictObject({ transactionId: Uuid, owner: Subject, name: AccountName, currency: Currency }),
+  AccountOpened: z.strictObject({
+    transactionId: Uuid,
+    owner: Subject,
+    name: AccountName,
+    currency: Currency,
+  }),
   AccountOpenRejected: z.strictObject({
     transactionId: Uuid,
     initiator: Subject,

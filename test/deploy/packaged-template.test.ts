@@ -241,7 +241,9 @@ describe(`the packaged template of a deployable stage (${STAGE}), parameters fro
       expect(method.AuthorizationType).toBe('CUSTOM');
       expect(method.AuthorizerId).toEqual({ Ref: authorizerId });
     }
-    expect((lambda('Authorizer').Environment as { Variables: Record<string, string> }).Variables).toMatchObject({
+    expect(
+      (lambda('Authorizer').Environment as { Variables: Record<string, string> }).Variables,
+    ).toMatchObject({
       AUTH_ISSUER: ISSUER,
       AUTH_AUDIENCE: CLIENT_ID,
       AUTH_JWKS_URL: '',
@@ -438,7 +440,9 @@ describe(`the packaged template of a deployable stage (${STAGE}), parameters fro
       const restApi = one('AWS::ApiGateway::RestApi');
       expect(restApi.Name).toBe(`banku-${STAGE}`);
       const throttles = mathMetrics(alarms().throttles!);
-      expect(throttles.map((metric) => metric.function).sort()).toEqual([...allFunctions, 'Authorizer'].sort());
+      expect(throttles.map((metric) => metric.function).sort()).toEqual(
+        [...allFunctions, 'Authorizer'].sort(),
+      );
       expect(new Set(throttles.map((metric) => metric.name))).toEqual(new Set(['Throttles']));
       const apiDuration = alarms()['api-duration-near-timeout']!;
       expect(

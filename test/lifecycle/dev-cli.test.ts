@@ -22,7 +22,9 @@ const READY_MS = 270_000;
 // Each dev advertises its issuer in a file of its own, so a developer's running `npm run dev` keeps its.
 const issuerFiles = new Map<DevProcess, string>();
 
-async function startDev(prefix: string): Promise<{ dev: DevProcess; lambdaPort: number; issuerFile: string }> {
+async function startDev(
+  prefix: string,
+): Promise<{ dev: DevProcess; lambdaPort: number; issuerFile: string }> {
   const lambdaPort = await freePort();
   const issuerFile = join(mkdtempSync(join(tmpdir(), 'banku-dev-issuer-')), 'local-issuer.json');
   const dev = runNpmScript(
@@ -175,7 +177,10 @@ describe('npm run dev', () => {
     it('starts on a fresh log with an empty projection and serves the API to tokens of its issuer', async () => {
       expect(await redis.keys(`${prefix}:ns:main:acct:*`)).toEqual([]);
       // `npm run token` finds the running dev's issuer and mints a customer token for it.
-      const tokenCli = runNpmScript('token', envWithoutStack({ BANKU_ISSUER_FILE: issuerFile }), ['--sub', 'ada']);
+      const tokenCli = runNpmScript('token', envWithoutStack({ BANKU_ISSUER_FILE: issuerFile }), [
+        '--sub',
+        'ada',
+      ]);
       expect((await tokenCli.exited).code).toBe(0);
       const as = (token: string) => ({ 'x-api-key': vars.API_KEY ?? '', authorization: `Bearer ${token}` });
       const ada = as(tokenCli.stdout[0] ?? '');
@@ -190,7 +195,10 @@ describe('npm run dev', () => {
         body: JSON.stringify({ name: 'Dev' }),
       });
       expect(opened.status).toBe(202);
-      const { transactionId, accountId } = (await opened.json()) as { transactionId: string; accountId: string };
+      const { transactionId, accountId } = (await opened.json()) as {
+        transactionId: string;
+        accountId: string;
+      };
       let status = 'pending';
       for (const deadline = Date.now() + 30_000; status === 'pending' && Date.now() < deadline;) {
         await new Promise((resolve) => setTimeout(resolve, 100));
@@ -199,7 +207,9 @@ describe('npm run dev', () => {
       }
       expect(status).toBe('applied');
       // The operator's API_TOKEN reads any account.
-      const audited = await fetch(`${vars.API_URL}/accounts/${accountId}`, { headers: as(vars.API_TOKEN ?? '') });
+      const audited = await fetch(`${vars.API_URL}/accounts/${accountId}`, {
+        headers: as(vars.API_TOKEN ?? ''),
+      });
       expect(audited.status).toBe(200);
     }, 60_000);
 
@@ -208,7 +218,10 @@ describe('npm run dev', () => {
       dev.child.kill('SIGTERM');
       expect((await dev.exited).code).toBe(0);
       expect(await survivors(started)).toEqual([]);
-      const afterwards = runNpmScript('token', envWithoutStack({ BANKU_ISSUER_FILE: issuerFile }), ['--sub', 'ada']);
+      const afterwards = runNpmScript('token', envWithoutStack({ BANKU_ISSUER_FILE: issuerFile }), [
+        '--sub',
+        'ada',
+      ]);
       expect((await afterwards.exited).code).toBe(1);
       expect(afterwards.stderr.join('')).toMatch(/start `npm run dev` first/);
     });

@@ -47,7 +47,10 @@ describe('npm run dev under load', () => {
       dev.stdout.find((line) => line.startsWith(`${name}=`))?.slice(name.length + 1) ?? '';
     [url, apiKey] = [value('API_URL'), value('API_KEY')];
     const issuer = { url: value('AUTH_ISSUER'), mintSecret: value('LOCAL_ISSUER_MINT_SECRET') };
-    credentials = { 'x-api-key': apiKey, authorization: `Bearer ${await mintToken(issuer, { sub: 'load' })}` };
+    credentials = {
+      'x-api-key': apiKey,
+      authorization: `Bearer ${await mintToken(issuer, { sub: 'load' })}`,
+    };
   }, 300_000);
 
   afterAll(async () => {
