@@ -19,6 +19,8 @@ import {
   numberLiteral,
 } from '../support/nasty-input.js';
 import { contractViolations } from '../support/openapi.js';
+
+const FUZZ_CUSTOMER = { kind: 'customer', subject: 'fuzz-customer' } as const;
 import { testRedis } from '../support/redis.js';
 
 const PARTITIONS = 3;
@@ -140,7 +142,7 @@ describe(
             console.error(`[offline] ${line.slice(0, 400)}`);
         },
       });
-      token = await testToken({ sub: 'fuzz-customer' });
+      token = await testToken({ sub: FUZZ_CUSTOMER.subject });
       call = apiClient(offline.url, offline.apiKey, token);
       // Every function once before the fuzz: serverless-offline starts a worker on a function's first
       // call, and on a busy machine that cold start alone can outlast the 10 s timeout (a 504 that says
@@ -328,7 +330,8 @@ describe(
       const publisher = createPublisher({
         client: { brokers: (process.env.KAFKA_BROKERS ?? '').split(','), auth: { mechanism: 'plaintext' } },
       });
-      const events = bankEvents(() => new Date().toISOString());
+      // From the customer the API calls are made as, so that they may read what it opened.
+      const events = bankEvents(() => new Date().toISOString(), FUZZ_CUSTOMER);
       const opened: { accountId: string; transactionId: string; name: string }[] = [];
       try {
         for (const name of names) {
