@@ -27,7 +27,8 @@ class ExtendGeneratedResources {
       if (!Array.isArray(resource.DependsOn)) continue;
       const referenced = JSON.stringify(resource.Properties ?? {});
       resource.DependsOn = resource.DependsOn.filter(
-        (name) => !referenced.includes(`{"Ref":"${name}"}`) && !referenced.includes(`"Fn::GetAtt":["${name}"`),
+        (name) =>
+          !referenced.includes(`{"Ref":"${name}"}`) && !referenced.includes(`"Fn::GetAtt":["${name}"`),
       );
       if (resource.DependsOn.length === 0) delete resource.DependsOn;
     }
