@@ -87,7 +87,7 @@ export interface AccountOpenRejected extends OutcomeBase<'AccountOpenRejected'> 
   readonly initiator: string;
   readonly name: string;
   readonly currency: string;
-  readonly reason: 'account_already_exists' | 'forbidden';
+  readonly reason: 'account_already_exists' | 'forbidden' | 'abandoned';
 }
 
 /**
@@ -114,7 +114,7 @@ export interface DepositRejected extends OutcomeBase<'DepositRejected'> {
   /** The subject of the principal who asked. */
   readonly initiator: string;
   readonly amount: number;
-  readonly reason: 'account_not_found' | 'forbidden' | 'balance_limit_exceeded';
+  readonly reason: 'account_not_found' | 'forbidden' | 'balance_limit_exceeded' | 'abandoned';
 }
 
 /**
@@ -141,7 +141,7 @@ export interface WithdrawalRejected extends OutcomeBase<'WithdrawalRejected'> {
   /** The subject of the principal who asked. */
   readonly initiator: string;
   readonly amount: number;
-  readonly reason: 'account_not_found' | 'forbidden' | 'insufficient_funds';
+  readonly reason: 'account_not_found' | 'forbidden' | 'insufficient_funds' | 'abandoned';
 }
 
 /**
@@ -173,7 +173,8 @@ export interface TransferRejected extends OutcomeBase<'TransferRejected'> {
   readonly amount: number;
   /** The destination account. */
   readonly counterpartyAccountId: string;
-  readonly reason: 'account_not_found' | 'forbidden' | 'insufficient_funds' | 'invalid_transfer';
+  readonly reason:
+    'account_not_found' | 'forbidden' | 'insufficient_funds' | 'invalid_transfer' | 'abandoned';
 }
 
 /**

@@ -15,6 +15,7 @@ export const REASON_CODES = [
   'account_already_exists',
   'balance_limit_exceeded',
   'forbidden',
+  'abandoned',
 ] as const;
 
 /**

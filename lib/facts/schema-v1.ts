@@ -44,7 +44,7 @@ export const FACT_DATA_V1 = {
     initiator: Subject,
     name: AccountName,
     currency: Currency,
-    reason: z.enum(['account_already_exists', 'forbidden']),
+    reason: z.enum(['account_already_exists', 'forbidden', 'abandoned']),
   }),
   Deposited: z.strictObject({
     transactionId: Uuid,
@@ -57,7 +57,7 @@ export const FACT_DATA_V1 = {
     transactionId: Uuid,
     initiator: Subject,
     amount: Amount,
-    reason: z.enum(['account_not_found', 'forbidden', 'balance_limit_exceeded']),
+    reason: z.enum(['account_not_found', 'forbidden', 'balance_limit_exceeded', 'abandoned']),
   }),
   Withdrawn: z.strictObject({
     transactionId: Uuid,
@@ -70,7 +70,7 @@ export const FACT_DATA_V1 = {
     transactionId: Uuid,
     initiator: Subject,
     amount: Amount,
-    reason: z.enum(['account_not_found', 'forbidden', 'insufficient_funds']),
+    reason: z.enum(['account_not_found', 'forbidden', 'insufficient_funds', 'abandoned']),
   }),
   TransferDebited: z.strictObject({
     transactionId: Uuid,
@@ -85,7 +85,7 @@ export const FACT_DATA_V1 = {
     initiator: Subject,
     amount: Amount,
     counterpartyAccountId: Uuid,
-    reason: z.enum(['account_not_found', 'forbidden', 'insufficient_funds', 'invalid_transfer']),
+    reason: z.enum(['account_not_found', 'forbidden', 'insufficient_funds', 'invalid_transfer', 'abandoned']),
   }),
   TransferCredited: z.strictObject({
     transactionId: Uuid,
