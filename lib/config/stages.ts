@@ -116,6 +116,8 @@ export const LOCAL_STAGE_VARIABLES = [
   'AUTH_ISSUER',
   'AUTH_AUDIENCE',
   'AUTH_JWKS_URL',
+  'AUTH_OPERATOR_CLAIM',
+  'AUTH_OPERATOR_VALUE',
 ] as const;
 
 /** The names that keep one stage's data and metrics apart from every other stage's. */
