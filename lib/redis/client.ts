@@ -116,28 +116,8 @@ class DeadlineRedis extends Redis {
         throw translateError(error, timeoutMs);
       }
     };
-    // Auto-pipelined commands (EVALSHA among them) succeed as one HTTP request and fail one by one:
-    // the SDK turns each refusal into an UpstashError of its own, past the requester above.
-    const { autoPipelineExecutor: executor } = this as unknown as { autoPipelineExecutor?: AutoPipeline };
-    if (executor) {
-      const run = executor.withAutoPipeline.bind(executor);
-      executor.withAutoPipeline = async (...args) => {
-        try {
-          return await run(...args);
-        } catch (error) {
-          throw error instanceof errors.UpstashError ? translateError(error, timeoutMs) : error;
-        }
-      };
-    }
   }
 }
-
-/** The part of the SDK's (untyped) auto-pipeline executor every auto-pipelined command passes. */
-interface AutoPipeline {
-  withAutoPipeline: (...args: unknown[]) => Promise<unknown>;
-}
-
-const PIPELINED_REFUSAL = 'Command failed: ';
 
 const COMMAND_ECHO = ', command was: ';
 
@@ -150,11 +130,8 @@ function translateError(error: unknown, timeoutMs: number): Error {
     return new RedisUnavailableError('Upstash answered something that is not a JSON reply');
   }
   if (error instanceof errors.UpstashError) {
-    const message = error.message.startsWith(PIPELINED_REFUSAL)
-      ? error.message.slice(PIPELINED_REFUSAL.length)
-      : error.message;
-    const echo = message.indexOf(COMMAND_ECHO);
-    return new RedisCommandError(echo === -1 ? message : message.slice(0, echo));
+    const echo = error.message.indexOf(COMMAND_ECHO);
+    return new RedisCommandError(echo === -1 ? error.message : error.message.slice(0, echo));
   }
   // fetch's own failures (refused, reset, DNS) carry only the address.
   const cause = error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : '';
