@@ -19,6 +19,8 @@ export interface PendingTransaction {
   transactionId: string;
   type: 'account_open' | 'deposit' | 'withdrawal' | 'transfer';
   accountId: string;
+  /** Subject of the principal who asked: until the projector decides, only they (and operators) may read it. */
+  initiator: string;
   at: string;
 }
 
@@ -56,7 +58,7 @@ export class CommandAdmissions {
       idempotencyKey === null
         ? [pendingKey]
         : [
-            this.idempotencyKeyName(idempotencyKey),
+            this.idempotencyKeyName(pending.initiator, idempotencyKey),
             pendingKey,
             transactionFateKey(this.prefix, pending.transactionId),
           ];
@@ -102,9 +104,13 @@ export class CommandAdmissions {
     return value ? (JSON.parse(String(value)) as PendingTransaction) : undefined;
   }
 
-  // Keys are hashed: an Idempotency-Key is client text of up to 255 characters.
-  idempotencyKeyName(idempotencyKey: string): string {
-    return `${this.prefix}:idempotency:${createHash('sha256').update(idempotencyKey).digest('hex')}`;
+  // Keys are hashed: an Idempotency-Key is client text of up to 255 characters. Each principal has keys
+  // of its own: another customer sending the same key neither replays nor blocks this one's request.
+  idempotencyKeyName(principal: string, idempotencyKey: string): string {
+    const hash = createHash('sha256')
+      .update(JSON.stringify([principal, idempotencyKey]))
+      .digest('hex');
+    return `${this.prefix}:idempotency:${hash}`;
   }
 
   pendingKeyName(transactionId: string): string {

@@ -8,7 +8,9 @@
 --   accounts: [{key, expectedVersion, fields?}]          refuse unless each version is as read; write fields
 --   decisions: [{key, field, expected, value}]           refuse unless each marker is as read; set it
 --   history: [{key, score, entry}]                      entry: index in ARGV of the entry's JSON
---   transactions: [{key, stage, fields}]                 written only over a lower stage (later steps win)
+--   transactions: [{key, stage, fields, anyStage}]       fields only over a lower stage (later steps win);
+--                                                         anyStage (the initiator, one value per
+--                                                         transaction) whatever the stage, if unset
 --   totals: {key, deltas: {field: delta}}
 --   checkpoint: {key, offsetField?, offset?, follows?, countField, added}
 --                                                        refuse unless the offset reached `follows`
@@ -75,7 +77,11 @@ for _, tx in ipairs(p.transactions) do
   local stage = tonumber(redis.call('HGET', KEYS[tx.key], 'stage') or '-1')
   if tonumber(tx.stage) > stage then
     tx.fields.stage = tx.stage
+    for name, value in pairs(tx.anyStage) do tx.fields[name] = value end
     hset(KEYS[tx.key], tx.fields)
+  else
+    -- A later stage is there already (facts replayed out of order): keep what it wrote.
+    for name, value in pairs(tx.anyStage) do redis.call('HSETNX', KEYS[tx.key], name, value) end
   end
 end
 for field, delta in pairs(p.totals.deltas) do

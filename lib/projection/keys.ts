@@ -7,9 +7,9 @@
  * | --- | --- | --- |
  * | `<prefix>:projection:current` | string | the namespace readers and the projector use (default `main`) |
  * | `<prefix>:fate:<transactionId>` | string | `abandoned` (its command answered 503) or `decided` (see {@link transactionFateKey}) |
- * | `<ns>:acct:<accountId>` | hash | name, currency, balance, version, openedAt, updatedAt |
+ * | `<ns>:acct:<accountId>` | hash | owner, name, currency, balance, version, openedAt, updatedAt |
  * | `<ns>:hist:<accountId>` | sorted set | history entries (JSON), scored by the account's version |
- * | `<ns>:tx:<transactionId>` | hash | type, status, reason, stage, accountId, amount, counterparty, at; and `req:<eventId>` per decided request (the dedupe, see below) |
+ * | `<ns>:tx:<transactionId>` | hash | type, status, reason, stage, accountId, amount, counterparty, initiator, at; and `req:<eventId>` per decided request (the dedupe, see below) |
  * | `<ns>:totals` | hash | deposited, withdrawn, inFlight, balances: the conservation ledger |
  * | `<ns>:outbox:<partition>` | hash | facts and saga requests a partition decided but has not yet published, by position |
  * | `<ns>:checkpoint` | hash | `commands:<partition>` last request offset decided; `facts:<partition>` facts applied |

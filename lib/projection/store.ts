@@ -179,6 +179,7 @@ export class ProjectionStore {
         key: keys.add(names.transaction(tx.transactionId)),
         stage: String(tx.stage),
         fields: transactionFields(tx),
+        anyStage: tx.initiator === undefined ? {} : { initiator: tx.initiator },
       })),
       totals: {
         key: keys.add(names.totals),
@@ -324,6 +325,27 @@ export class ProjectionStore {
     return fields ? toAccount(accountId, fields) : undefined;
   }
 
+  /**
+   * Who owns an account, read with one command: undefined when there is no such account, an empty
+   * owner for an account recorded before owners existed.
+   */
+  async accountOwnership(
+    namespace: string,
+    accountId: string,
+  ): Promise<Pick<StoredAccount, 'owner'> | undefined> {
+    const key = projectionKeys(this.prefix, namespace).account(accountId);
+    // Without automatic deserialisation the client hands back Redis's own reply: [owner, version].
+    const reply: unknown = await this.#redis.hmget(key, 'owner', 'version');
+    const [owner, version] = Array.isArray(reply)
+      ? reply
+      : [
+          (reply as Record<string, unknown> | null)?.owner,
+          (reply as Record<string, unknown> | null)?.version,
+        ];
+    if (version === null || version === undefined) return undefined;
+    return { owner: owner === null || owner === undefined ? '' : String(owner) };
+  }
+
   /** One transaction's recorded status, or undefined. */
   async getTransaction(namespace: string, transactionId: string): Promise<StoredTransaction | undefined> {
     const fields = await this.#hash(projectionKeys(this.prefix, namespace).transaction(transactionId));
@@ -408,6 +430,7 @@ function pairs(flat: readonly unknown[]): Record<string, string> {
 
 function accountFields(account: StoredAccount): Record<string, string> {
   return {
+    owner: account.owner,
     name: account.name,
     currency: account.currency,
     balance: String(account.balance),
@@ -420,6 +443,7 @@ function accountFields(account: StoredAccount): Record<string, string> {
 function toAccount(accountId: string, fields: Record<string, unknown>): StoredAccount {
   return {
     accountId,
+    owner: fields.owner === undefined || fields.owner === null ? '' : String(fields.owner),
     name: String(fields.name),
     currency: String(fields.currency),
     balance: Number(fields.balance),
@@ -449,6 +473,7 @@ function toTransaction(transactionId: string, fields: Record<string, unknown>): 
   const amount = text('amount');
   const reason = text('reason');
   const counterparty = text('counterparty');
+  const initiator = text('initiator');
   return {
     transactionId,
     type: String(fields.type) as StoredTransaction['type'],
@@ -459,5 +484,6 @@ function toTransaction(transactionId: string, fields: Record<string, unknown>): 
     ...(reason ? { reason } : {}),
     ...(amount ? { amount: Number(amount) } : {}),
     ...(counterparty ? { counterparty } : {}),
+    ...(initiator ? { initiator } : {}),
   };
 }

@@ -21,6 +21,8 @@ import { measureCommandPath } from './command-path.js';
 import { childPids } from './cpu.js';
 import { SPLIT_PROBE } from './command-split.js';
 import { measureEndToEnd } from './end-to-end.js';
+import { benchCustomer } from './http.js';
+import type { AuthorizerPhaseResult } from './authorizer-phase.js';
 import type { HandlerPhaseResult } from './handler-phase.js';
 import { measureLoad } from './load.js';
 import { parseBenchOptions } from './options.js';
@@ -106,9 +108,10 @@ try {
   }
   if (offline && options.phases.includes('command')) {
     const current = offline;
+    const customer = await benchCustomer(current, stack.env);
     results.command = await phase('command', () =>
       measureCommandPath(
-        current,
+        customer,
         stack.env,
         {
           concurrency: options.concurrency,
@@ -125,6 +128,7 @@ try {
       ),
     );
     results.handler = await phase('handler', () => handlerPhase(stack, prefix));
+    results.authorizer = await phase('authorizer', () => authorizerPhase(stack));
   }
   if (offline && options.phases.includes('e2e')) {
     const current = offline;
@@ -206,7 +210,7 @@ async function loadPhase(stack: StackProcess, prefix: string): Promise<NonNullab
   );
   log(`serverless offline for the load: pid ${offline.pid}`);
   try {
-    return await measureLoad(offline, offline.pid, {
+    return await measureLoad(await benchCustomer(offline, stack.env), offline.pid, {
       levels: options.loadLevels,
       requests: options.loadRequests,
       accounts: 50,
@@ -237,6 +241,21 @@ async function handlerPhase(stack: StackProcess, prefix: string): Promise<Handle
   await child.exited;
   await started.stopOne(child);
   return JSON.parse(line.slice('BENCH_RESULT '.length)) as HandlerPhaseResult;
+}
+
+/** The authorizer handler called directly, in a child process (see authorizer-phase.ts). */
+async function authorizerPhase(stack: StackProcess): Promise<AuthorizerPhaseResult> {
+  const child = started.add(
+    'authorizer phase',
+    spawnTsx('authorizer phase', 'localstack/bench/authorizer-phase.ts', {
+      env: { ...process.env, ...stack.env, POWERTOOLS_LOG_LEVEL: 'WARN' },
+      args: [JSON.stringify({ requests: Math.ceil(options.requests / 2) })],
+    }),
+  );
+  const line = await child.waitFor(/^BENCH_RESULT /, 120_000);
+  await child.exited;
+  await started.stopOne(child);
+  return JSON.parse(line.slice('BENCH_RESULT '.length)) as AuthorizerPhaseResult;
 }
 
 async function projectorPhase(stack: StackProcess, redis: RedisServer): Promise<ProjectorPhaseResult> {
@@ -319,7 +338,7 @@ async function endToEndPhase(
       headline: !service.offlineMskWired && i === 0,
       batchSize: runner.batchSize,
       windowSeconds,
-      result: await measureEndToEnd(offline, e2eOptions),
+      result: await measureEndToEnd(await benchCustomer(offline, stack.env), e2eOptions),
     });
     await started.stopOne(child);
   }
@@ -341,7 +360,7 @@ async function endToEndPhase(
       headline: true,
       batchSize: service.projectorBatchSize,
       windowSeconds: service.projectorWindowSeconds,
-      result: await measureEndToEnd(withProjector, e2eOptions),
+      result: await measureEndToEnd(await benchCustomer(withProjector, stack.env), e2eOptions),
     });
     await started.stopOne(withProjector);
   }

@@ -6,6 +6,9 @@ import type { BankEvent } from '../../lib/events/types.js';
 import type { MskEvent, MskRecord } from '../../lib/projector/msk-event.js';
 import { seededRandom } from '../support/seeded-random.js';
 
+/** The one customer who owns every bench account and sends every bench request. */
+export const BENCH_HOLDER = { kind: 'customer', subject: 'bench-customer' } as const;
+
 /** The shape of a projector workload. */
 export interface WorkloadOptions {
   /** Events in all, openings included. */
@@ -59,7 +62,7 @@ export function buildWorkload(options: WorkloadOptions): Workload {
         type: 'AccountOpenRequested',
         accountId,
         occurredAt: at(),
-        data: { transactionId: randomUUID(), name: 'Bench Holder', currency: 'USD' },
+        data: { transactionId: randomUUID(), name: 'Bench Holder', currency: 'USD', principal: BENCH_HOLDER },
         metadata: metadata(),
       }),
     );
@@ -74,7 +77,7 @@ export function buildWorkload(options: WorkloadOptions): Workload {
           type: 'DepositRequested',
           accountId,
           occurredAt: at(),
-          data: { transactionId: randomUUID(), amount: random.int(1, 5_000) },
+          data: { transactionId: randomUUID(), amount: random.int(1, 5_000), principal: BENCH_HOLDER },
           metadata: metadata(),
         }),
       );
@@ -85,7 +88,7 @@ export function buildWorkload(options: WorkloadOptions): Workload {
           type: 'WithdrawalRequested',
           accountId,
           occurredAt: at(),
-          data: { transactionId: randomUUID(), amount: random.int(1, 4_000) },
+          data: { transactionId: randomUUID(), amount: random.int(1, 4_000), principal: BENCH_HOLDER },
           metadata: metadata(),
         }),
       );
@@ -98,7 +101,12 @@ export function buildWorkload(options: WorkloadOptions): Workload {
           type: 'TransferRequested',
           accountId,
           occurredAt: at(),
-          data: { transactionId: randomUUID(), toAccountId, amount: random.int(1, 3_000) },
+          data: {
+            transactionId: randomUUID(),
+            toAccountId,
+            amount: random.int(1, 3_000),
+            principal: BENCH_HOLDER,
+          },
           metadata: metadata(),
         }),
       );

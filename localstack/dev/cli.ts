@@ -2,10 +2,13 @@
  * `npm run dev`: the whole service on this machine. Starts the local stack (broker, Redis, Upstash
  * endpoint — or uses the ones the environment names), empties the projection when the log is fresh,
  * runs the functions with serverless-offline and the MSK event-source mapping, prints the stack's
- * variables, `API_URL=` and `API_KEY=` and then `ready`, and stops everything on SIGINT or SIGTERM
- * (exit 0). If any process it started dies, it says which, stops the rest and exits 1.
+ * variables, `API_URL=`, `API_KEY=` and an operator's `API_TOKEN=` and then `ready`, and stops
+ * everything on SIGINT or SIGTERM (exit 0). If any process it started dies, it says which, stops the
+ * rest and exits 1. `npm run token` finds the local issuer through the file this process advertises.
  */
 import { keyPrefix } from '../../lib/config/env.js';
+import { advertiseIssuer } from '../issuer/advertise.js';
+import { localIssuerFromEnv, mintToken } from '../issuer/mint-client.js';
 import { createRedisClient } from '../../lib/redis/client.js';
 import { type RunningOffline, startOffline } from '../offline/start-offline.js';
 import { STACK_ENV_NAMES } from '../stack/stack-env.js';
@@ -19,6 +22,7 @@ const log = (message: string) => console.error(`[dev] ${message}`);
 
 let stopping = false;
 let offline: RunningOffline | undefined;
+let withdrawIssuer: (() => Promise<void>) | undefined;
 // Children from before the stack (tsx's esbuild service) are not the stack's.
 const before = new Set(childProcesses().map(({ pid }) => pid));
 const stack = await startStack().catch((error: unknown) => fail('the local stack did not start', error));
@@ -26,6 +30,7 @@ const stop = async (reason: string, exitCode: number) => {
   if (stopping) return;
   stopping = true;
   log(`${reason}: stopping`);
+  await withdrawIssuer?.();
   await offline?.stop();
   await stack.stop();
   process.exit(exitCode);
@@ -63,8 +68,15 @@ try {
   // What `npm run rebuild`, the broker's fault control and other tools need, ready to paste into a shell.
   for (const name of STACK_ENV_NAMES) console.log(`${name}=${stack.env[name]}`);
   console.log(`REDIS_KEY_PREFIX=${keyPrefix(env)}`);
+  const issuer = localIssuerFromEnv(stack.env);
+  if (issuer) withdrawIssuer = await advertiseIssuer(issuer);
   console.log(`API_URL=${offline.url}`);
   console.log(`API_KEY=${offline.apiKey}`);
+  // An operator reads every account; customers' tokens come from `npm run token -- --sub <name>`.
+  if (issuer)
+    console.log(
+      `API_TOKEN=${await mintToken(issuer, { sub: 'dev-operator', operator: true, expiresInSeconds: 12 * 3600 })}`,
+    );
   console.log('ready');
 } catch (error) {
   stopping = true;

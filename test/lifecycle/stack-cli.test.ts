@@ -31,6 +31,12 @@ describe('npm run stack', () => {
         body: JSON.stringify(['PING']),
       });
       expect(await ping.json()).toEqual({ result: 'PONG' });
+      // The local token issuer publishes its signing key.
+      expect(values.AUTH_ISSUER).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      const jwks = (await (await fetch(`${values.AUTH_ISSUER}/.well-known/jwks.json`)).json()) as {
+        keys: { kty: string; alg: string }[];
+      };
+      expect(jwks.keys).toEqual([expect.objectContaining({ kty: 'EC', alg: 'ES256' })]);
 
       const started = descendants(stack.pid);
       expect(started.length).toBeGreaterThan(1);

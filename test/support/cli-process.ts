@@ -49,6 +49,9 @@ export function envWithoutStack(extra: Record<string, string> = {}): NodeJS.Proc
     'UPSTASH_REDIS_REST_TOKEN',
     'LOCAL_STACK_CONTROL_URL',
     'KAFKA_TOPIC_PREFIX',
+    'AUTH_ISSUER',
+    'AUTH_AUDIENCE',
+    'LOCAL_ISSUER_MINT_SECRET',
   ]) {
     delete env[name];
   }
