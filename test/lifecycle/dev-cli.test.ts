@@ -5,23 +5,26 @@ import { describe, expect, it } from 'vitest';
 import { freePort } from '../../localstack/offline/free-port.js';
 import { localStackControl } from '../../localstack/stack/control-client.js';
 import { STACK_ENV_NAMES } from '../../localstack/stack/stack-env.js';
-import { envWithoutStack, runNpmScript } from '../support/cli-process.js';
+import { envWithoutStack, runNpmScript, scratchKafkaDataDir } from '../support/cli-process.js';
 import { commandLine, descendants, parentOf, survivors } from '../support/process-tree.js';
 import { directRedis } from '../support/projection-snapshot.js';
 import { localKafkaClient } from '../support/read-back.js';
 
-type DevProcess = ReturnType<typeof runNpmScript>;
+type DevProcess = ReturnType<typeof runNpmScript> & { removeKafkaData(): void };
 
 async function startDev(prefix: string): Promise<{ dev: DevProcess; lambdaPort: number }> {
   const lambdaPort = await freePort();
-  const dev = runNpmScript(
+  const kafkaData = scratchKafkaDataDir();
+  const npm = runNpmScript(
     'dev',
     envWithoutStack({
+      ...kafkaData.env,
       REDIS_KEY_PREFIX: prefix,
       BANKU_HTTP_PORT: String(await freePort()),
       BANKU_LAMBDA_PORT: String(lambdaPort),
     }),
   );
+  const dev = Object.assign(npm, { removeKafkaData: kafkaData.remove });
   await dev.waitForLine('ready', 150_000);
   return { dev, lambdaPort };
 }
@@ -65,6 +68,7 @@ function devProcesses(dev: DevProcess): { offline: number; stack: number[] } {
 async function stopDev(dev: DevProcess, prefix: string) {
   for (const pid of descendants(dev.pid)) process.kill(pid, 'SIGKILL');
   dev.child.kill('SIGKILL');
+  dev.removeKafkaData();
   const redis = directRedis();
   const keys = await redis.keys(`${prefix}:*`);
   if (keys.length > 0) await redis.unlink(...keys);

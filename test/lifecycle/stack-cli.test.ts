@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { envWithoutStack, runNpmScript } from '../support/cli-process.js';
+import { envWithoutStack, runNpmScript, scratchKafkaDataDir } from '../support/cli-process.js';
 import { descendants, survivors } from '../support/process-tree.js';
 
 describe('npm run stack', () => {
   it('prints the environment and ready, serves it, and leaves no process behind on SIGTERM', async () => {
-    const stack = runNpmScript('stack', envWithoutStack());
+    const kafkaData = scratchKafkaDataDir();
+    const stack = runNpmScript('stack', envWithoutStack(kafkaData.env));
     try {
       await stack.waitForLine('ready', 60_000);
       const values = Object.fromEntries(
@@ -41,6 +42,7 @@ describe('npm run stack', () => {
     } finally {
       for (const pid of descendants(stack.pid)) process.kill(pid, 'SIGKILL');
       stack.child.kill('SIGKILL');
+      kafkaData.remove();
     }
   }, 90_000);
 });
