@@ -23,9 +23,12 @@ const LOG4J2_CONFIG = fileURLToPath(new URL('./log4j2.yaml', import.meta.url));
  * cores); a local broker is never the bottleneck of what it serves.
  */
 const JVM_FLAGS = ['-Xms256m', '-Xmx512m', '-XX:TieredStopAtLevel=1'];
-/** From spawn to "Kafka Server started": 3–8 s on 2 busy cores; a restart after SIGKILL adds the 9 s
- * broker session timeout of the previous incarnation. */
-const START_TIMEOUT_MS = 90_000;
+/**
+ * From spawn to "Kafka Server started": 3–8 s on 2 idle cores, but over a minute when a dozen other
+ * processes share them; a restart after SIGKILL adds the 9 s broker session timeout of the previous
+ * incarnation.
+ */
+const START_TIMEOUT_MS = 180_000;
 /** A single node's controlled shutdown takes about a second; more means it is stuck. */
 const TERM_GRACE_MS = 20_000;
 const STARTED_LINE = /Kafka Server started/;
@@ -77,6 +80,8 @@ export interface ApacheKafka {
   signal(signal: NodeJS.Signals): void;
   /** Resolves when the current JVM has exited. */
   exited(): Promise<void>;
+  /** Whether the JVM is running (stopped by SIGSTOP counts as running). */
+  running(): boolean;
   /** Starts the JVM again on the same data directory and ports; it must have exited. */
   restart(): Promise<void>;
   /** SIGTERM (controlled shutdown), SIGKILL after a grace period; safe to call twice. */
@@ -99,7 +104,8 @@ export function defaultApacheDataDir(env: NodeJS.ProcessEnv = process.env): stri
  * broker and controller, on free ports of 127.0.0.1, with its log in `dataDir` (formatted on first
  * use, reused after). Resolves once the broker serves requests and `topics` exist. The JVM stops on
  * `stop()`, and by itself (SIGTERM from the kernel, through `setpriv --pdeathsig`) when this process
- * dies. Its output goes to `<dataDir>/broker.log`; `BANKU_KAFKA_DEBUG` also forwards it to stderr.
+ * dies. Its output goes to `<dataDir>/broker.log` (warnings, or the level `BANKU_KAFKA_LOG_LEVEL`
+ * names); `BANKU_KAFKA_DEBUG` also forwards it to stderr.
  *
  * @example
  * const kafka = await startApacheKafka({ topics: catalogueTopics('banku', 3) });
@@ -175,7 +181,12 @@ class ApacheKafkaProcess implements ApacheKafka {
     const forward = Boolean(this.env.BANKU_KAFKA_DEBUG?.trim());
     const child = spawnJava(
       this.install,
-      ['-Dlog4j2.configurationFile=' + LOG4J2_CONFIG, 'kafka.Kafka', this.propertiesPath],
+      [
+        `-Dlog4j2.configurationFile=${LOG4J2_CONFIG}`,
+        `-Dbanku.kafka.log.level=${this.env.BANKU_KAFKA_LOG_LEVEL?.trim() || 'WARN'}`,
+        'kafka.Kafka',
+        this.propertiesPath,
+      ],
       this.env,
     );
     this.child = child;
@@ -277,7 +288,7 @@ class ApacheKafkaProcess implements ApacheKafka {
     this.output = undefined;
   }
 
-  private running(): boolean {
+  running(): boolean {
     return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
   }
 
@@ -309,7 +320,7 @@ async function format(
   const child = spawnJava(
     install,
     [
-      '-Dlog4j2.configurationFile=' + LOG4J2_CONFIG,
+      `-Dlog4j2.configurationFile=${LOG4J2_CONFIG}`,
       'kafka.tools.StorageTool',
       'format',
       '--standalone',

@@ -29,6 +29,8 @@ export interface ApacheKafkaInstall {
   readonly source: 'KAFKA_HOME' | 'maven';
   /** True when this call fetched the jars. */
   readonly fetched: boolean;
+  /** `java -version`'s output: which JVM build runs the broker (a class archive is valid for one). */
+  readonly javaBuild: string;
   readonly durationMs: number;
 }
 
@@ -50,7 +52,8 @@ export async function ensureApacheKafka(
   const log = options.log ?? ((line: string) => process.stderr.write(`[apache-kafka] ${line}\n`));
   const java = env.JAVA_HOME?.trim() ? join(env.JAVA_HOME.trim(), 'bin', 'java') : 'java';
   const kafkaHome = env.KAFKA_HOME?.trim();
-  const javaVersion = await javaMajorVersion(java, env);
+  const javaBuild = (await capture(java, ['-version'], env)) ?? '';
+  const javaVersion = javaMajorVersion(javaBuild);
   const javaOk = javaVersion !== undefined && javaVersion >= MIN_JAVA;
   const done = (
     libsDir: string,
@@ -63,6 +66,7 @@ export async function ensureApacheKafka(
     version,
     source,
     fetched,
+    javaBuild,
     durationMs: Date.now() - started,
   });
 
@@ -148,9 +152,8 @@ async function kafkaVersionIn(libsDir: string): Promise<string | undefined> {
 }
 
 /** `java -version` prints e.g. `openjdk version "17.0.15"` (or `"1.8.0_392"`) on stderr. */
-async function javaMajorVersion(java: string, env: NodeJS.ProcessEnv): Promise<number | undefined> {
-  const output = await capture(java, ['-version'], env);
-  const match = output === undefined ? null : /version "(\d+)(?:\.(\d+))?/.exec(output);
+function javaMajorVersion(output: string): number | undefined {
+  const match = /version "(\d+)(?:\.(\d+))?/.exec(output);
   if (!match) return undefined;
   const major = Number(match[1]);
   return major === 1 ? Number(match[2]) : major;

@@ -15,7 +15,7 @@ export interface NodeLayout {
 /**
  * `server.properties` of a single node that is broker and KRaft controller at once, on 127.0.0.1,
  * set up like the apache/kafka image's single-node example and `localstack/docker-compose.yml`:
- * replication factor 1 for the internal topics, no topic auto-creation (Banku creates its topics
+ * replication factor 1 and few partitions for the internal topics, no topic auto-creation (Banku creates its topics
  * from the catalogue, as on MSK), and the same short initial rebalance delay as the mock.
  *
  * @example
@@ -32,6 +32,9 @@ export function serverProperties(layout: NodeLayout): string {
     'listener.security.protocol.map': 'CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
     'log.dirs': layout.logDir,
     'offsets.topic.replication.factor': 1,
+    // Kafka's default of 50 partitions makes the first consumer group, and every restart after a
+    // crash (each partition is recovered), cost seconds of CPU; clients cannot tell the difference.
+    'offsets.topic.num.partitions': 3,
     'transaction.state.log.replication.factor': 1,
     'transaction.state.log.min.isr': 1,
     'share.coordinator.state.topic.replication.factor': 1,
