@@ -8,7 +8,6 @@ import { forEachLine } from '../support/output-lines.js';
 import { wipePrefix } from './wipe-prefix.js';
 
 const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const REBUILD_CLI = fileURLToPath(new URL('../rebuild/cli.ts', import.meta.url));
 
 /**
  * What `npm run dev` did to make the projection match the log:
@@ -66,7 +65,8 @@ export async function alignProjectionWithLog(options: {
 }
 
 async function runRebuild(env: NodeJS.ProcessEnv, log: (message: string) => void): Promise<void> {
-  const child = spawn(process.execPath, ['--import', 'tsx', REBUILD_CLI], {
+  // Through npm, as a developer would run it: the script carries the loaders the rebuild needs.
+  const child = spawn('npm', ['run', '--silent', 'rebuild'], {
     cwd: PROJECT_ROOT,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,5 +1,5 @@
 import { DEFAULT_TOPIC_PARTITIONS, topicPrefix, topicSet } from '../../lib/config/topics.js';
-import { catalogueTopics } from '../../lib/kafka/topics-admin.js';
+import { desiredTopics, SINGLE_BROKER_LAYOUT } from '../../lib/kafka/topic-layout.js';
 import { startApacheKafka } from '../kafka/apache/apache-broker.js';
 import { startLocalKafka } from '../kafka/broker.js';
 import { type BrokerKind, brokerKind, type LocalBroker } from '../kafka/local-broker.js';
@@ -64,7 +64,7 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
         (options.broker ?? brokerKind(env)) === 'apache'
           ? await startApacheKafka({
               env,
-              topics: catalogueTopics(prefix, partitions),
+              topics: desiredTopics(prefix, { partitions, ...SINGLE_BROKER_LAYOUT }),
               ...(options.kafkaDataDir ? { dataDir: options.kafkaDataDir } : {}),
             })
           : await startLocalKafka({ topics: topicSet(prefix).map(({ name }) => ({ name, partitions })) });

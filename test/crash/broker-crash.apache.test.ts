@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { catalogueTopics } from '../../lib/kafka/topics-admin.js';
+import { desiredTopics, SINGLE_BROKER_LAYOUT } from '../../lib/kafka/topic-layout.js';
 import { type ApacheKafka, startApacheKafka } from '../../localstack/kafka/apache/apache-broker.js';
 import { localKafkaConsumerSettings } from '../../localstack/kafka/client-settings.js';
 import { type RunningOffline, startOffline } from '../../localstack/offline/start-offline.js';
@@ -34,7 +34,7 @@ describe('transfers through the API while Apache Kafka crashes or hangs', { time
 
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'banku-crash-kafka-'));
-    broker = await startApacheKafka({ dataDir, topics: catalogueTopics(topicPrefix, 3) });
+    broker = await startApacheKafka({ dataDir, topics: desiredTopics(topicPrefix, { partitions: 3, ...SINGLE_BROKER_LAYOUT }) });
     const redis = await testRedis('crash');
     cleanupRedis = redis.cleanup;
     offline = await startOffline({

@@ -6,9 +6,11 @@ import { access, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import kafkajs, { type Admin } from 'kafkajs';
-import { ensureTopics, type WantedTopic } from '../../../lib/kafka/topics-admin.js';
+import { ensureTopics } from '../../../lib/kafka/topic-admin.js';
+import type { DesiredTopic } from '../../../lib/kafka/topic-layout.js';
 import { freePort } from '../../offline/free-port.js';
 import { forEachLine } from '../../support/output-lines.js';
+import { reportLines } from '../../topics/report.js';
 import { defaultCacheDir } from '../build.js';
 import { localKafkaClientSettings } from '../client-settings.js';
 import { BrokerExitedError, BrokerStartError, ControlCommandError } from '../errors.js';
@@ -41,13 +43,13 @@ export const DATA_DIR_ENV = 'BANKU_KAFKA_DATA_DIR';
  * Options of {@link startApacheKafka}.
  *
  * @example
- * const options: ApacheKafkaOptions = { dataDir: '/tmp/kafka-test', topics: catalogueTopics('banku', 3) };
+ * const options: ApacheKafkaOptions = { dataDir: '/tmp/kafka-test', topics: desiredTopics('banku', { partitions: 3, ...SINGLE_BROKER_LAYOUT }) };
  */
 export interface ApacheKafkaOptions {
   /** Where the log lives, kept across starts. Default {@link defaultApacheDataDir}. */
   dataDir?: string;
-  /** Created when missing, checked when present (see `ensureTopics`). */
-  topics?: readonly WantedTopic[];
+  /** Created when missing, checked when present (`ensureTopics`); a difference fails the start. */
+  topics?: readonly DesiredTopic[];
   env?: NodeJS.ProcessEnv;
 }
 
@@ -108,7 +110,7 @@ export function defaultApacheDataDir(env: NodeJS.ProcessEnv = process.env): stri
  * names); `BANKU_KAFKA_DEBUG` also forwards it to stderr.
  *
  * @example
- * const kafka = await startApacheKafka({ topics: catalogueTopics('banku', 3) });
+ * const kafka = await startApacheKafka({ topics: desiredTopics('banku', { partitions: 3, ...SINGLE_BROKER_LAYOUT }) });
  * console.log(kafka.bootstrapServers);
  * await kafka.stop();
  */
@@ -130,12 +132,27 @@ export async function startApacheKafka(options: ApacheKafkaOptions = {}): Promis
   const broker = new ApacheKafkaProcess(install, layout, propertiesPath, dataDir, clusterId, freshLog, env);
   try {
     await broker.restart();
-    if (options.topics && options.topics.length > 0) await ensureTopics(await broker.admin(), options.topics);
+    if (options.topics && options.topics.length > 0) await ensureCatalogue(broker, options.topics);
   } catch (error) {
     await broker.stop();
     throw error;
   }
   return broker;
+}
+
+/**
+ * The catalogue's topics on a kept log: created the first time, and on every later start checked
+ * against the catalogue, which may have changed since; a difference stops the start, as nothing
+ * changes a live topic by itself.
+ */
+async function ensureCatalogue(broker: ApacheKafkaProcess, topics: readonly DesiredTopic[]): Promise<void> {
+  const reports = await ensureTopics(await broker.admin(), topics, { create: true });
+  if (reports.some((report) => report.state !== 'created' && report.state !== 'in-sync'))
+    throw new BrokerStartError(
+      `the topics in ${broker.dataDir} differ from the catalogue (lib/config/topics.ts); change them as ` +
+        'below, or delete that folder to start from an empty log',
+      reportLines(topics, reports).join('\n'),
+    );
 }
 
 class ApacheKafkaProcess implements ApacheKafka {
