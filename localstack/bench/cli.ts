@@ -80,7 +80,9 @@ try {
       profileFlags('stack'),
     ),
   );
-  log(`local stack: pid ${stack.pid}, ${options.broker} broker, Upstash endpoint ${stack.env.UPSTASH_REDIS_REST_URL}`);
+  log(
+    `local stack: pid ${stack.pid}, ${options.broker} broker, Upstash endpoint ${stack.env.UPSTASH_REDIS_REST_URL}`,
+  );
 
   if (options.phases.includes('projector')) {
     results.projector = await phase('projector', () => projectorPhase(stack, redis));

@@ -34,7 +34,10 @@ describe('transfers through the API while Apache Kafka crashes or hangs', { time
 
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'banku-crash-kafka-'));
-    broker = await startApacheKafka({ dataDir, topics: desiredTopics(topicPrefix, { partitions: 3, ...SINGLE_BROKER_LAYOUT }) });
+    broker = await startApacheKafka({
+      dataDir,
+      topics: desiredTopics(topicPrefix, { partitions: 3, ...SINGLE_BROKER_LAYOUT }),
+    });
     const redis = await testRedis('crash');
     cleanupRedis = redis.cleanup;
     offline = await startOffline({

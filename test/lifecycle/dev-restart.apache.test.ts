@@ -9,12 +9,16 @@ import { directRedis } from '../support/projection-snapshot.js';
 /** One `npm run dev -- --broker apache` on `kafkaData`, from start to SIGTERM. */
 async function devSession<T>(
   env: NodeJS.ProcessEnv,
-  use: (api: { call: (method: string, path: string, body?: unknown) => Promise<Response>; said: () => string }) => Promise<T>,
+  use: (api: {
+    call: (method: string, path: string, body?: unknown) => Promise<Response>;
+    said: () => string;
+  }) => Promise<T>,
 ): Promise<T> {
   const dev = runNpmScript('dev', env, ['--broker', 'apache']);
   try {
     await dev.waitForLine('ready', 240_000);
-    const value = (name: string) => dev.stdout.find((line) => line.startsWith(`${name}=`))?.slice(name.length + 1) ?? '';
+    const value = (name: string) =>
+      dev.stdout.find((line) => line.startsWith(`${name}=`))?.slice(name.length + 1) ?? '';
     const [url, apiKey] = [value('API_URL'), value('API_KEY')];
     const result = await use({
       call: (method, path, body) =>
@@ -38,8 +42,9 @@ async function devSession<T>(
 
 async function applied(call: (method: string, path: string) => Promise<Response>, transactionId: string) {
   for (const deadline = Date.now() + 60_000; Date.now() < deadline; await sleep(100)) {
-    const status = ((await (await call('GET', `/transactions/${transactionId}`)).json()) as { status: string })
-      .status;
+    const status = (
+      (await (await call('GET', `/transactions/${transactionId}`)).json()) as { status: string }
+    ).status;
     if (status !== 'pending') return status;
   }
   return 'pending';
@@ -64,7 +69,9 @@ describe('npm run dev -- --broker apache', () => {
           transactionId: string;
         };
         expect(await applied(call, opened.transactionId)).toBe('applied');
-        const deposit = (await (await call('POST', `/accounts/${opened.accountId}/deposits`, { amount: 500 })).json()) as {
+        const deposit = (await (
+          await call('POST', `/accounts/${opened.accountId}/deposits`, { amount: 500 })
+        ).json()) as {
           transactionId: string;
         };
         expect(await applied(call, deposit.transactionId)).toBe('applied');
@@ -74,7 +81,9 @@ describe('npm run dev -- --broker apache', () => {
       await devSession(env, async ({ call, said }) => {
         expect(said()).toContain('projection kept');
         expect(await (await call('GET', `/accounts/${accountId}`)).json()).toMatchObject({ balance: 500 });
-        const deposit = (await (await call('POST', `/accounts/${accountId}/deposits`, { amount: 250 })).json()) as {
+        const deposit = (await (
+          await call('POST', `/accounts/${accountId}/deposits`, { amount: 250 })
+        ).json()) as {
           transactionId: string;
         };
         expect(await applied(call, deposit.transactionId)).toBe('applied');
