@@ -23,6 +23,8 @@ const log = (message: string) => console.error(`[dev] ${message}`);
 
 let stopping = false;
 let offline: RunningOffline | undefined;
+// Children from before the stack (tsx's esbuild service) are not the stack's.
+const before = new Set(childProcesses().map(({ pid }) => pid));
 const stack = await (async () => {
   const { values } = parseArgs({ options: { broker: { type: 'string' } }, strict: true });
   return startStack({ broker: brokerKind(process.env, values.broker) });
@@ -40,7 +42,7 @@ process.on('SIGTERM', () => void stop('SIGTERM', 0));
 stopWhenOrphaned(() => void stop('parent exited', 0));
 // Whatever the stack started (broker, redis-server) is a child of this process until it dies.
 watchProcesses(
-  childProcesses(),
+  childProcesses().filter(({ pid }) => !before.has(pid)),
   (gone) => void stop(`the local stack's ${gone.name} (pid ${gone.pid}) exited unexpectedly`, 1),
 );
 
@@ -63,6 +65,8 @@ try {
     lambdaPort: Number(process.env.BANKU_LAMBDA_PORT ?? 3002),
     readyWhen: [/offline-msk: .* joined/],
     onOutput: (line) => console.error(line),
+    // It bundles every function first: seconds on a quiet machine, minutes on a crowded one.
+    timeoutMs: 240_000,
   });
   const { pid, exited } = offline;
   void exited.then(({ code, signal }) =>

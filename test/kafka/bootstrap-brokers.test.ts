@@ -134,7 +134,8 @@ describe('resolveBootstrapBrokers against a local MSK API endpoint', () => {
       const options = { clusterArn: newClusterArn(), mskClient: { ...mskClient, endpoint: silent.url } };
       const started = performance.now();
       const error = await resolveBootstrapBrokers(options).catch((e: unknown) => e);
-      expect(performance.now() - started).toBeLessThan(5_000);
+      // One attempt of the 3 s request timeout, with slack for a busy machine.
+      expect(performance.now() - started).toBeLessThan(8_000);
       expect(error).toBeInstanceOf(BootstrapBrokersLookupError);
       expect((error as BootstrapBrokersLookupError).retriable).toBe(true);
       await resolveBootstrapBrokers(options).catch(() => undefined);

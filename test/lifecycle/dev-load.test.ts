@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LOCAL_STAGE } from '../../lib/config/stages.js';
 import { freePort } from '../../localstack/offline/free-port.js';
 import { envWithoutStack, runNpmScript } from '../support/cli-process.js';
-import { descendants } from '../support/process-tree.js';
+import { killTree } from '../support/process-tree.js';
 import { directRedis } from '../support/projection-snapshot.js';
 
 const REQUESTS = 100;
@@ -33,15 +34,14 @@ describe('npm run dev under load', () => {
         POWERTOOLS_LOG_LEVEL: 'INFO',
       }),
     );
-    await dev.waitForLine('ready', 150_000);
+    await dev.waitForLine('ready', 270_000);
     const value = (name: string) =>
       dev.stdout.find((line) => line.startsWith(`${name}=`))?.slice(name.length + 1) ?? '';
     [url, apiKey] = [value('API_URL'), value('API_KEY')];
-  }, 180_000);
+  }, 300_000);
 
   afterAll(async () => {
-    for (const pid of descendants(dev.pid)) process.kill(pid, 'SIGKILL');
-    dev.child.kill('SIGKILL');
+    if (dev) killTree(dev.child);
     const redis = directRedis();
     const keys = await redis.keys(`${prefix}:*`);
     if (keys.length > 0) await redis.unlink(...keys);
@@ -118,7 +118,7 @@ describe('npm run dev under load', () => {
     try {
       const invoked = await lambda.send(
         new InvokeCommand({
-          FunctionName: 'banku-dev-projectEvents',
+          FunctionName: `banku-${LOCAL_STAGE}-projectEvents`,
           Payload: Buffer.from(JSON.stringify({ records: 'not an MSK event' })),
         }),
       );

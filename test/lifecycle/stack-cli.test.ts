@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { envWithoutStack, runNpmScript, scratchKafkaDataDir } from '../support/cli-process.js';
-import { descendants, survivors } from '../support/process-tree.js';
+import { descendants, killTree, survivors } from '../support/process-tree.js';
 
 describe('npm run stack', () => {
   it('prints the environment and ready, serves it, and leaves no process behind on SIGTERM', async () => {
@@ -40,8 +40,7 @@ describe('npm run stack', () => {
       expect(exit, stack.stderr.join('').slice(-2000)).toEqual({ code: 0, signal: null });
       expect(await survivors(started)).toEqual([]);
     } finally {
-      for (const pid of descendants(stack.pid)) process.kill(pid, 'SIGKILL');
-      stack.child.kill('SIGKILL');
+      killTree(stack.child);
       kafkaData.remove();
     }
   }, 90_000);

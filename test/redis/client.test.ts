@@ -52,7 +52,8 @@ describe('the Upstash client', () => {
     expect(outcome).toBeInstanceOf(RedisUnavailableError);
     expect((outcome as Error).message).toBe(`Upstash did not answer within ${UPSTASH_REQUEST_TIMEOUT_MS} ms`);
     expect(ms).toBeGreaterThanOrEqual(UPSTASH_REQUEST_TIMEOUT_MS - 50);
-    expect(ms).toBeLessThan(UPSTASH_REQUEST_TIMEOUT_MS + 1_000);
+    // Slack for a busy machine; without a deadline it would wait for good.
+    expect(ms).toBeLessThan(UPSTASH_REQUEST_TIMEOUT_MS + 3_000);
     expect(silent.requests()).toBeGreaterThan(0);
   });
 
@@ -154,7 +155,7 @@ describe('the Upstash token from SSM', () => {
       expect((outcome as Error).message).toMatch(/SSM parameter \/banku\/test\/hung in time/);
       const worst = SSM_DEADLINE.attempts * SSM_DEADLINE.attemptTimeoutMs;
       expect(ms).toBeGreaterThanOrEqual(worst - 100);
-      expect(ms).toBeLessThan(worst + 1_000);
+      expect(ms).toBeLessThan(worst + 3_000);
       expect(silent.requests()).toBe(SSM_DEADLINE.attempts);
     } finally {
       await silent.close();

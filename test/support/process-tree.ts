@@ -1,3 +1,4 @@
+import type { ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 
 /** The ids of every process below `pid` (Linux /proc), so a test can check that none outlives a stop. */
@@ -63,4 +64,19 @@ export async function survivors(pids: number[], withinMs = 5_000): Promise<numbe
     alive = alive.filter(isAlive);
   }
   return alive;
+}
+
+/**
+ * SIGKILLs a child process and every process below it, if the child is still running. Once it has
+ * exited and been reaped, its pid may already belong to another program, whose processes must live.
+ */
+export function killTree(child: ChildProcess): void {
+  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  for (const pid of [...descendants(child.pid), child.pid]) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  }
 }
