@@ -4,7 +4,7 @@ import { topicName } from '../config/topics.js';
 import { httpHandler } from '../http/handler.js';
 import { DEFAULT_PUBLISH_TIMEOUT_MS, publish } from '../kafka/producer.js';
 import { redisClient } from '../redis/client.js';
-import { CommandAdmissions } from './admission.js';
+import { ABANDON_BUDGET_MS, CommandAdmissions } from './admission.js';
 import type { CommandRoute } from './command-routes.js';
 import { type CommandDependencies, handleCommand } from './handle-command.js';
 
@@ -23,6 +23,7 @@ export const lambdaCommandDependencies: CommandDependencies = {
     await publish([message]);
   },
   publishTimeoutMs: DEFAULT_PUBLISH_TIMEOUT_MS,
+  abandonTimeoutMs: ABANDON_BUDGET_MS,
   get topic() {
     return topicName('commands');
   },

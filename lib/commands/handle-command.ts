@@ -34,6 +34,11 @@ export interface CommandDependencies {
    * before it must answer, so the answer always comes before the function times out.
    */
   publishTimeoutMs: number;
+  /**
+   * What abandoning a command whose publish was not confirmed may take. A command is admitted only
+   * while the publish's and this budget are both left before it must answer.
+   */
+  abandonTimeoutMs: number;
   topic: string;
   now?: () => Date;
 }
@@ -84,10 +89,13 @@ export async function handleCommand<Schema extends z.ZodType>(
     metadata: { correlationId: context.correlationId, causationId: null, idempotencyKey },
   });
 
-  // Admission must end while the publish still has its whole budget: past that point the command is
-  // refused before anything reaches the log.
+  // Admission must end while the publish still has its whole budget, and the abandonment after a
+  // publish that is not confirmed its own: past that point the command is refused before anything
+  // reaches the log.
   const admitBy =
-    context.answerBy === undefined ? undefined : context.answerBy - dependencies.publishTimeoutMs;
+    context.answerBy === undefined
+      ? undefined
+      : context.answerBy - dependencies.publishTimeoutMs - dependencies.abandonTimeoutMs;
   const admission = await beforeDeadline(
     dependencies.admissions().then((admissions) =>
       admissions.admit({
@@ -129,26 +137,55 @@ export async function handleCommand<Schema extends z.ZodType>(
         traceparent: requestTraceparent(readHeader(request.headers, 'traceparent')) ?? null,
       }),
     })
-    .catch((error: unknown) => publishNotConfirmed(error, ids.transactionId));
+    .catch((error: unknown) =>
+      publishNotConfirmed(error, ids.transactionId, admissionsOf(dependencies), context.answerBy),
+    );
   return jsonResponse(202, route.answer(event));
 }
 
 /**
  * The one place a command learns that its publish was not acknowledged. Kafka may still have appended
- * the record (an acknowledgement lost on the way back), so the answer carries the `transactionId`: the
- * client can ask `GET /transactions/{id}`, or retry with the same Idempotency-Key, which publishes the
- * same event id. Errors that are not an outage (a rejected publish) go on to the 500 path.
+ * the record (an acknowledgement lost on the way back), so a 503 alone could hide a command that takes
+ * effect. The command therefore marks its transaction abandoned first: the projector then rejects the
+ * request as `abandoned` if it ever reaches it, so the 503 means nothing will happen. If the projector
+ * already decided it, the record did land: the command answers 202 like any accepted command. If even
+ * the mark cannot be written in time, the outcome is unknown and the answer says so (504
+ * `outcome_unknown`, never a 503). Errors that are not an outage (a rejected publish) go on to the 500
+ * path. Every answer carries the `transactionId`, which `GET /transactions/{id}` confirms.
  */
-function publishNotConfirmed(error: unknown, transactionId: string): never {
+async function publishNotConfirmed(
+  error: unknown,
+  transactionId: string,
+  admissions: () => Promise<CommandAdmissions>,
+  answerBy: number | undefined,
+): Promise<void> {
   if (!(error instanceof KafkaUnavailableError)) throw error;
   logger.warn('publish not confirmed', { transactionId, error });
+  const fate = await beforeDeadline(
+    admissions().then((store) => store.abandon(transactionId)),
+    answerBy,
+  ).catch((abandonFailed: unknown) => {
+    logger.error('publish not confirmed and the transaction could not be abandoned', {
+      transactionId,
+      error: abandonFailed as Error,
+    });
+    throw new HttpError(504, {
+      error: 'outcome_unknown',
+      message:
+        'the event log did not acknowledge the command and it could not be cancelled in time; it may still take effect: look it up by transactionId before retrying',
+      transactionId,
+    });
+  });
+  if (fate === 'decided') return; // it reached the log and was decided: an accepted command
   throw new ServiceUnavailableError(
     'kafka_unavailable',
-    'the event log did not acknowledge the command; look it up by transactionId, or retry with the same Idempotency-Key',
+    'the event log did not acknowledge the command, so it was cancelled and will never take effect; retry later (with the same Idempotency-Key, the retry takes its place)',
     error.retryAfterSeconds,
     { transactionId },
   );
 }
+
+const admissionsOf = (dependencies: CommandDependencies) => () => dependencies.admissions();
 
 function parseRequest<Schema extends z.ZodType>(
   route: CommandRoute<Schema>,

@@ -1,6 +1,6 @@
 import { factId } from '../events/ids.js';
 import type { BankEvent } from '../events/types.js';
-import { decide } from './decide.js';
+import { decide, decideAbandoned, isCommandRequest } from './decide.js';
 import { evolve } from './evolve.js';
 import { DEFAULT_RULES, type DecisionRules } from './rules.js';
 import type { Account, AccountsState, Outcome } from './types.js';
@@ -38,6 +38,11 @@ export interface DecideBatchOptions {
   readonly applied?: ReadonlySet<string>;
   /** The rules to decide by; {@link DEFAULT_RULES} unless a test or a future rule change passes others. */
   readonly rules?: DecisionRules;
+  /**
+   * Transaction ids whose commands were abandoned (answered 503, nothing may happen): their command
+   * requests are rejected `abandoned`.
+   */
+  readonly abandoned?: ReadonlySet<string>;
 }
 
 /**
@@ -56,6 +61,8 @@ export interface EvolveBatchOptions {
  * state the previous decisions left, and evolves the state with the facts decided. A request whose event
  * id was already decided (in `applied`, or earlier in the batch) is returned in `duplicates` and decides
  * nothing: a producer retry, a redelivered batch or a republished saga step moves money once.
+ *
+ * A command request whose transaction is in `abandoned` is rejected `abandoned` whatever the state.
  *
  * Pure: the same requests, state and options always give the same facts. `decide` reads only the account
  * a request is keyed by, so each request is decided over that one account, not a copy of the whole state.
@@ -79,7 +86,11 @@ export function decideBatch(
       continue;
     }
     decided.add(request.eventId);
-    for (const fact of decide(request, fold.stateOf(request.accountId), rules)) fold.apply(fact);
+    const facts =
+      isCommandRequest(request) && options.abandoned?.has(request.data.transactionId)
+        ? [decideAbandoned(request)]
+        : decide(request, fold.stateOf(request.accountId), rules);
+    for (const fact of facts) fold.apply(fact);
   }
   return fold.result(duplicates);
 }

@@ -134,6 +134,62 @@ function refundTransfer(
   };
 }
 
+/** A request a client sent through the API, which its command may abandon; saga steps are not. */
+export type CommandRequest =
+  AccountOpenRequested | DepositRequested | WithdrawalRequested | TransferRequested;
+
+/**
+ * Whether a request came from a command (an HTTP request), rather than from the transfer saga.
+ *
+ * @example
+ * if (isCommandRequest(request) && abandoned.has(request.data.transactionId)) return [decideAbandoned(request)];
+ */
+export function isCommandRequest(request: BankEvent): request is CommandRequest {
+  switch (request.type) {
+    case 'AccountOpenRequested':
+    case 'DepositRequested':
+    case 'WithdrawalRequested':
+    case 'TransferRequested':
+      return true;
+    case 'TransferCreditRequested':
+    case 'TransferRefundRequested':
+      return false;
+    default:
+      return unreachable(request);
+  }
+}
+
+/**
+ * The decision on a request whose command answered 503 because it could not confirm the publish, and
+ * marked the transaction abandoned so that it never takes effect: rejected, reason `abandoned`, whatever
+ * the state.
+ *
+ * @example
+ * const [fact] = [decideAbandoned(depositRequest)]; // { type: 'DepositRejected', reason: 'abandoned', … }
+ */
+export function decideAbandoned(request: CommandRequest): Outcome {
+  const reason = 'abandoned' as const;
+  switch (request.type) {
+    case 'AccountOpenRequested':
+      return {
+        ...base('AccountOpenRejected', request),
+        name: request.data.name,
+        currency: request.data.currency,
+        reason,
+      };
+    case 'DepositRequested':
+      return { ...base('DepositRejected', request), amount: request.data.amount, reason };
+    case 'WithdrawalRequested':
+      return { ...base('WithdrawalRejected', request), amount: request.data.amount, reason };
+    case 'TransferRequested': {
+      const { amount, toAccountId: counterpartyAccountId } = request.data;
+      return { ...base('TransferRejected', request), amount, counterpartyAccountId, reason };
+    }
+    default:
+      return unreachable(request);
+  }
+}
+
 /**
  * Decides the outcome of one request against the current state. Pure, and it reads only the account the request
  * is keyed by (never the counterparty, which lives on another partition), so every decision is a function of

@@ -65,7 +65,7 @@ export interface AccountOpened extends OutcomeBase<'AccountOpened'> {
 export interface AccountOpenRejected extends OutcomeBase<'AccountOpenRejected'> {
   readonly name: string;
   readonly currency: string;
-  readonly reason: 'account_already_exists';
+  readonly reason: 'account_already_exists' | 'abandoned';
 }
 
 /**
@@ -88,7 +88,7 @@ export interface Deposited extends OutcomeBase<'Deposited'> {
  */
 export interface DepositRejected extends OutcomeBase<'DepositRejected'> {
   readonly amount: number;
-  readonly reason: 'account_not_found' | 'balance_limit_exceeded';
+  readonly reason: 'account_not_found' | 'balance_limit_exceeded' | 'abandoned';
 }
 
 /**
@@ -111,7 +111,7 @@ export interface Withdrawn extends OutcomeBase<'Withdrawn'> {
  */
 export interface WithdrawalRejected extends OutcomeBase<'WithdrawalRejected'> {
   readonly amount: number;
-  readonly reason: 'account_not_found' | 'insufficient_funds';
+  readonly reason: 'account_not_found' | 'insufficient_funds' | 'abandoned';
 }
 
 /**
@@ -139,7 +139,7 @@ export interface TransferRejected extends OutcomeBase<'TransferRejected'> {
   readonly amount: number;
   /** The destination account. */
   readonly counterpartyAccountId: string;
-  readonly reason: 'account_not_found' | 'insufficient_funds' | 'invalid_transfer';
+  readonly reason: 'account_not_found' | 'insufficient_funds' | 'invalid_transfer' | 'abandoned';
 }
 
 /**

@@ -35,7 +35,7 @@ export const FACT_DATA_V1 = {
     transactionId: Uuid,
     name: AccountName,
     currency: Currency,
-    reason: z.literal('account_already_exists'),
+    reason: z.enum(['account_already_exists', 'abandoned']),
   }),
   Deposited: z.strictObject({
     transactionId: Uuid,
@@ -46,7 +46,7 @@ export const FACT_DATA_V1 = {
   DepositRejected: z.strictObject({
     transactionId: Uuid,
     amount: Amount,
-    reason: z.enum(['account_not_found', 'balance_limit_exceeded']),
+    reason: z.enum(['account_not_found', 'balance_limit_exceeded', 'abandoned']),
   }),
   Withdrawn: z.strictObject({
     transactionId: Uuid,
@@ -57,7 +57,7 @@ export const FACT_DATA_V1 = {
   WithdrawalRejected: z.strictObject({
     transactionId: Uuid,
     amount: Amount,
-    reason: z.enum(['account_not_found', 'insufficient_funds']),
+    reason: z.enum(['account_not_found', 'insufficient_funds', 'abandoned']),
   }),
   TransferDebited: z.strictObject({
     transactionId: Uuid,
@@ -70,7 +70,7 @@ export const FACT_DATA_V1 = {
     transactionId: Uuid,
     amount: Amount,
     counterpartyAccountId: Uuid,
-    reason: z.enum(['account_not_found', 'insufficient_funds', 'invalid_transfer']),
+    reason: z.enum(['account_not_found', 'insufficient_funds', 'invalid_transfer', 'abandoned']),
   }),
   TransferCredited: z.strictObject({
     transactionId: Uuid,

@@ -10,13 +10,17 @@
 --   history: [{key, score, entry}]                      entry: index in ARGV of the entry's JSON
 --   transactions: [{key, stage, fields}]                 written only over a lower stage (later steps win)
 --   totals: {key, deltas: {field: delta}}
---   checkpoint: {key, offsetField?, offset?, countField, added}
+--   checkpoint: {key, offsetField?, offset?, follows?, countField, added}
+--                                                        refuse unless the offset reached `follows`
 --   outbox: {key, acknowledged: [field], add: [{field, message}], returnPending}
 --                                                        message: index in ARGV of the message's JSON
+--   fates: [{key, transactionId, abandoned}], fateTtl    refuse unless each is abandoned exactly when the
+--                                                        decision says so; then set each to 'decided'
 -- ARGV[2…]: the history entries and outbox messages, passed as they are rather than inside ARGV[1],
 -- so that Lua never decodes or re-escapes them.
---   deadLetters: {key, letters: [{field, letter}]}
--- Returns {status: 'ok', pending: [outbox field]} or {status: 'conflict', reason}.
+-- Returns {status: 'ok', pending: [outbox field]}, {status: 'conflict', reason},
+-- {status: 'lost', checkpoint} when the partition's checkpoint is missing or behind `follows`, or
+-- {status: 'abandoned', transactions: [id]} when commands were abandoned since the batch was decided.
 local p = cjson.decode(ARGV[1])
 local function conflict(reason) return cjson.encode({ status = 'conflict', reason = reason }) end
 local function hset(key, fields)
@@ -28,6 +32,13 @@ local function hset(key, fields)
   if #args > 0 then redis.call('HSET', key, unpack(args)) end
 end
 
+-- First: a projection that lost state must not be decided against, whatever else holds.
+if p.checkpoint.follows then
+  local reached = redis.call('HGET', KEYS[p.checkpoint.key], p.checkpoint.offsetField)
+  if (not reached and p.checkpoint.follows ~= '-1') or (reached and tonumber(reached) < tonumber(p.checkpoint.follows)) then
+    return cjson.encode({ status = 'lost', checkpoint = reached or cjson.null })
+  end
+end
 if p.followPointer then
   local current = redis.call('GET', KEYS[p.pointer]) or p.defaultNamespace
   if current ~= p.namespace then return conflict('namespace_switched') end
@@ -40,7 +51,17 @@ for _, decision in ipairs(p.decisions) do
   local current = redis.call('HGET', KEYS[decision.key], decision.field) or ''
   if current ~= decision.expected then return conflict('already_decided') end
 end
+local abandoned = {}
+for _, fate in ipairs(p.fates) do
+  local isAbandoned = redis.call('GET', KEYS[fate.key]) == 'abandoned'
+  if fate.abandoned and not isAbandoned then return conflict('fate_changed') end
+  if isAbandoned and not fate.abandoned then abandoned[#abandoned + 1] = fate.transactionId end
+end
+if #abandoned > 0 then return cjson.encode({ status = 'abandoned', transactions = abandoned }) end
 
+for _, fate in ipairs(p.fates) do
+  redis.call('SET', KEYS[fate.key], 'decided', 'EX', p.fateTtl)
+end
 for _, account in ipairs(p.accounts) do
   if account.fields then hset(KEYS[account.key], account.fields) end
 end
@@ -80,9 +101,6 @@ if #p.outbox.add > 0 then
     args[#args + 1] = ARGV[message.message]
   end
   redis.call('HSET', outbox, unpack(args))
-end
-for _, letter in ipairs(p.deadLetters.letters) do
-  redis.call('HSETNX', KEYS[p.deadLetters.key], letter.field, letter.letter)
 end
 -- Positions only: the caller holds this batch's messages already and fetches any others (left by a
 -- crash) separately, so the common reply stays small.

@@ -28,3 +28,47 @@ export class UnexpectedReplyError extends Error {
     this.name = 'UnexpectedReplyError';
   }
 }
+
+/**
+ * The projection does not hold what the consumer's committed offsets imply: the partition's checkpoint
+ * is missing (Redis was emptied, keys were evicted, the service points at another database) or behind
+ * the batch (an old copy was restored). Nothing was written and nothing may be decided against this
+ * state: restore the partition from the facts topic, then retry the batch.
+ *
+ * @example
+ * ```ts
+ * if (error instanceof ProjectionStateLostError) await restore(error.partition, error.follows);
+ * ```
+ */
+export class ProjectionStateLostError extends Error {
+  constructor(
+    readonly partition: number,
+    /** The offset the checkpoint should have reached. */
+    readonly follows: string,
+    /** What the checkpoint holds, or null when it is missing. */
+    readonly checkpoint: string | null,
+  ) {
+    super(
+      `the projection lost state of commands partition ${partition}: its checkpoint is ` +
+        `${checkpoint === null ? 'missing' : `at offset ${checkpoint}`}, but offsets up to ${follows} were ` +
+        'committed; nothing was decided. Restore the partition from the facts topic and retry',
+    );
+    this.name = 'ProjectionStateLostError';
+  }
+}
+
+/**
+ * Commands of the batch were abandoned (answered 503) after the batch was read: their requests must be
+ * decided as abandoned. Nothing was written; decide again with them.
+ *
+ * @example
+ * ```ts
+ * if (error instanceof RequestsAbandonedError) for (const id of error.transactionIds) abandoned.add(id);
+ * ```
+ */
+export class RequestsAbandonedError extends BatchConflictError {
+  constructor(readonly transactionIds: readonly string[]) {
+    super('abandoned');
+    this.name = 'RequestsAbandonedError';
+  }
+}

@@ -6,7 +6,7 @@
  * | key | type | holds |
  * | --- | --- | --- |
  * | `<prefix>:projection:current` | string | the namespace readers and the projector use (default `main`) |
- * | `<prefix>:dead-letters` | hash | records no projection could use, by `topic:partition:offset` |
+ * | `<prefix>:fate:<transactionId>` | string | `abandoned` (its command answered 503) or `decided` (see {@link transactionFateKey}) |
  * | `<ns>:acct:<accountId>` | hash | name, currency, balance, version, openedAt, updatedAt |
  * | `<ns>:hist:<accountId>` | sorted set | history entries (JSON), scored by the account's version |
  * | `<ns>:tx:<transactionId>` | hash | type, status, reason, stage, accountId, amount, counterparty, at; and `req:<eventId>` per decided request (the dedupe, see below) |
@@ -75,17 +75,25 @@ export function currentNamespaceKey(prefix: string): string {
 }
 
 /**
- * Records the projector could not use (undecodable requests or facts), whatever the namespace: they
- * belong to the topics, not to one projection of them.
+ * What became of a command's transaction, outside every namespace (it belongs to the request, not to a
+ * projection of the log): `abandoned` when its command answered 503 and nothing may happen, `decided`
+ * once the projector decided its request. Whichever is written first wins; the projector checks and
+ * writes it in the same atomic step as the decision.
  *
  * @example
  * ```ts
- * await redis.hgetall(deadLettersKey('banku'));
+ * await redis.set(transactionFateKey('banku', transactionId), TRANSACTION_FATE.abandoned, { nx: true });
  * ```
  */
-export function deadLettersKey(prefix: string): string {
-  return `${prefix}:dead-letters`;
+export function transactionFateKey(prefix: string, transactionId: string): string {
+  return `${prefix}:fate:${transactionId}`;
 }
+
+/** The values of {@link transactionFateKey}. */
+export const TRANSACTION_FATE = { abandoned: 'abandoned', decided: 'decided' } as const;
+
+/** How long a transaction's fate is kept: as long as its pending marker and Idempotency-Key. */
+export const TRANSACTION_FATE_TTL_SECONDS = 7 * 24 * 60 * 60;
 
 /**
  * The common start of every key of one namespace.

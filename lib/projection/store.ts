@@ -1,18 +1,23 @@
 import type { Redis } from '@upstash/redis';
 import { luaJson } from '../redis/lua-json.js';
 import { LUA_SCRIPTS } from '../redis/lua-scripts.js';
-import { BatchConflictError, UnexpectedReplyError } from './errors.js';
+import {
+  BatchConflictError,
+  ProjectionStateLostError,
+  RequestsAbandonedError,
+  UnexpectedReplyError,
+} from './errors.js';
 import {
   currentNamespaceKey,
   DEFAULT_NAMESPACE,
-  deadLettersKey,
   PROJECTION_FIELDS,
   projectionKeys,
+  TRANSACTION_FATE_TTL_SECONDS,
+  transactionFateKey,
 } from './keys.js';
 import type {
   BatchState,
   BatchWrite,
-  DeadLetter,
   HistoryEntry,
   OutboxMessage,
   StoredAccount,
@@ -185,10 +190,20 @@ export class ProjectionStore {
         key: keys.add(names.checkpoint),
         ...(write.commandsOffset === undefined
           ? {}
-          : { offsetField: PROJECTION_FIELDS.commandsOffset(write.partition), offset: write.commandsOffset }),
+          : {
+              offsetField: PROJECTION_FIELDS.commandsOffset(write.partition),
+              offset: write.commandsOffset,
+              ...(write.commandsFollows === undefined ? {} : { follows: write.commandsFollows }),
+            }),
         countField: PROJECTION_FIELDS.factsApplied(write.partition),
         added: String(write.factsApplied),
       },
+      fates: (write.fates ?? []).map(({ transactionId, abandoned }) => ({
+        key: keys.add(transactionFateKey(this.prefix, transactionId)),
+        transactionId,
+        abandoned,
+      })),
+      fateTtl: TRANSACTION_FATE_TTL_SECONDS,
       outbox: {
         key: keys.add(names.outbox(write.partition)),
         acknowledged: write.acknowledgedOutbox ?? [],
@@ -198,18 +213,17 @@ export class ProjectionStore {
         })),
         returnPending: options.returnOutbox,
       },
-      deadLetters: {
-        key: keys.add(deadLettersKey(this.prefix)),
-        letters: write.deadLetters.map((letter) => ({
-          field: `${letter.topic}:${letter.partition}:${letter.offset}`,
-          letter: JSON.stringify(letter),
-        })),
-      },
     };
     args[0] = luaJson(payload);
     const reply = parseReply('apply', await this.#applyScript.exec(keys.keys, args)) as
-      { status: 'ok'; pending: string[] | Record<string, never> } | { status: 'conflict'; reason: string };
+      | { status: 'ok'; pending: string[] | Record<string, never> }
+      | { status: 'conflict'; reason: string }
+      | { status: 'lost'; checkpoint: string | null }
+      | { status: 'abandoned'; transactions: string[] };
     if (reply.status === 'conflict') throw new BatchConflictError(reply.reason);
+    if (reply.status === 'abandoned') throw new RequestsAbandonedError(reply.transactions);
+    if (reply.status === 'lost')
+      throw new ProjectionStateLostError(write.partition, write.commandsFollows ?? '-1', reply.checkpoint);
     const positions = (Array.isArray(reply.pending) ? reply.pending : []).sort();
     const known = new Map(write.outbox.map((message) => [message.position, message]));
     const missing = positions.filter((position) => !known.has(position));
@@ -225,6 +239,34 @@ export class ProjectionStore {
       });
     }
     return positions.flatMap((position) => known.get(position) ?? []);
+  }
+
+  /**
+   * After a partition's facts were restored: sets its commands checkpoint to the offset the consumer
+   * committed (it only moves forward), so the live projector decides again.
+   */
+  async restoreCheckpoint(request: {
+    namespace: string;
+    partition: number;
+    commandsOffset: string;
+  }): Promise<void> {
+    await this.applyBatch(
+      {
+        namespace: request.namespace,
+        followPointer: true,
+        partition: request.partition,
+        expectedVersions: new Map(),
+        decisions: [],
+        accounts: [],
+        history: [],
+        transactions: [],
+        totals: { deposited: 0, withdrawn: 0, inFlight: 0, balances: 0 },
+        factsApplied: 0,
+        commandsOffset: request.commandsOffset,
+        outbox: [],
+      },
+      { returnOutbox: false },
+    );
   }
 
   /** Whether a namespace holds a projection (anything applied to it). */
@@ -274,12 +316,6 @@ export class ProjectionStore {
     if (reply !== 'switched' && reply !== 'moved' && reply !== 'behind')
       throw new UnexpectedReplyError('switch', reply);
     return reply;
-  }
-
-  /** Every record no projection could use. */
-  async deadLetters(): Promise<DeadLetter[]> {
-    const fields = (await this.#hash(deadLettersKey(this.prefix))) ?? {};
-    return Object.values(fields).map((json) => JSON.parse(json) as DeadLetter);
   }
 
   /** One account, or undefined. */

@@ -54,14 +54,17 @@ export interface TotalsDelta {
   balances: number;
 }
 
-/** Where a message of the outbox goes: a fact to the facts topic, a saga request to the commands topic. */
-export type OutboxTopic = 'facts' | 'commands';
+/**
+ * Where a message of the outbox goes: a fact to the facts topic, a saga request to the commands topic,
+ * a record the projector could not use to the dead-letter topic.
+ */
+export type OutboxTopic = 'facts' | 'commands' | 'deadLetters';
 
 /** A message to publish after the write, keyed by the account it belongs to. */
 export interface OutboxMessage {
   /** Its place in the partition's outbox: positions sort in the order the messages must be published. */
   position: string;
-  /** The fact id, or the saga request's event id. */
+  /** The fact id, the saga request's event id, or a dead letter's `topic:partition:offset`. */
   id: string;
   topic: OutboxTopic;
   key: string;
@@ -69,15 +72,21 @@ export interface OutboxMessage {
   headers: Record<string, string>;
 }
 
-/** A record that could not be decoded, kept for a person to look at. */
+/**
+ * A record the projector could not use (undecodable, invalid, or refused while deciding or applying it),
+ * kept on the dead-letter topic for a person to look at: where it was, why, and its original bytes.
+ */
 export interface DeadLetter {
   topic: string;
   partition: number;
   offset: string;
   reason: string;
   message: string;
+  /** The record's key, as UTF-8 text. */
   key: string | null;
+  /** The record's value, base64: the original bytes, whatever they hold. */
   value: string | null;
+  /** The record's own time, not the clock's. */
   at: string;
 }
 
@@ -112,9 +121,21 @@ export interface BatchWrite {
   factsApplied: number;
   /** Live only: offset of the batch's last request, the partition's new commands checkpoint. */
   commandsOffset?: string;
-  /** Live only: facts and saga requests to publish, in order. */
+  /**
+   * Live only: the offset just before the batch's first record, which the partition's checkpoint must
+   * have reached, since the event source mapping committed it. A checkpoint that is missing or behind
+   * means the projection lost state: the write is refused ({@link ProjectionStateLostError}). `-1` for a
+   * batch starting a partition, whose checkpoint may not exist yet.
+   */
+  commandsFollows?: string;
+  /**
+   * Live only: the command requests decided now, by transaction, and whether each was decided as
+   * abandoned. The write is refused unless each transaction's fate is still what the decision assumed,
+   * and records each as decided.
+   */
+  fates?: { transactionId: string; abandoned: boolean }[];
+  /** Live only: facts, saga requests and dead letters to publish, in order. */
   outbox: OutboxMessage[];
   /** Positions of outbox messages Kafka has acknowledged since the last write: removed now. */
   acknowledgedOutbox?: string[];
-  deadLetters: DeadLetter[];
 }

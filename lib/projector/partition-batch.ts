@@ -11,12 +11,14 @@ import type { MskEvent, MskRecord } from './msk-event.js';
 export interface PartitionBatch<T> {
   topicPartition: string;
   partition: number;
+  /** Offsets of the batch's first and last records (`-1` for an empty batch). */
+  firstOffset: string;
   lastOffset: string;
   /**
-   * The decoded messages with their records' offsets and the W3C traceparent each record carried (see
-   * lib/logging/trace-context.ts).
+   * The decoded messages with their records (whose offsets order them) and the W3C traceparent each
+   * record carried (see lib/logging/trace-context.ts).
    */
-  items: { value: T; offset: string; traceparent?: string }[];
+  items: { value: T; offset: string; record: MskRecord; traceparent?: string }[];
   deadLetters: DeadLetter[];
 }
 
@@ -50,6 +52,7 @@ export function partitionBatch<T extends { readonly accountId: string }>(
   const batch: PartitionBatch<T> = {
     topicPartition,
     partition: records[0]?.partition ?? partition,
+    firstOffset: records[0]?.offset ?? '-1',
     lastOffset: records[records.length - 1]?.offset ?? '-1',
     items: [],
     deadLetters: [],
@@ -64,6 +67,7 @@ export function partitionBatch<T extends { readonly accountId: string }>(
     batch.items.push({
       value: decoded.value,
       offset: record.offset,
+      record,
       ...(traceparent ? { traceparent } : {}),
     });
   }

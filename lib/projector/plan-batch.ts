@@ -1,14 +1,15 @@
 import { decideBatch } from '../domain/batch.js';
+import { isCommandRequest } from '../domain/decide.js';
 import type { DecisionRules } from '../domain/rules.js';
 import { followUps } from '../domain/saga.js';
 import type { Outcome } from '../domain/types.js';
 import { encodeEvent } from '../events/codec.js';
-import { kafkaHeaders } from '../events/headers.js';
+import { CONTENT_TYPE_JSON, KAFKA_HEADERS, kafkaHeaders } from '../events/headers.js';
 import type { BankEvent } from '../events/types.js';
 import { childTraceparent } from '../logging/trace-context.js';
 import { CURRENT_FACT_SCHEMA_VERSION, encodeFact } from '../facts/codec.js';
 import { projectFacts } from '../projection/project-facts.js';
-import type { BatchState, BatchWrite, OutboxMessage } from '../projection/types.js';
+import type { BatchState, BatchWrite, DeadLetter, OutboxMessage } from '../projection/types.js';
 import type { PartitionBatch } from './partition-batch.js';
 
 /** What a planned batch did, for metrics and logs. */
@@ -34,13 +35,27 @@ export interface BatchCounts {
 export function planBatch(
   batch: PartitionBatch<BankEvent>,
   state: BatchState,
-  options: { rules?: DecisionRules } = {},
+  options: { rules?: DecisionRules; abandoned?: ReadonlySet<string> } = {},
 ): { write: BatchWrite; counts: BatchCounts } {
   const requests = batch.items.map((item) => item.value);
+  const abandoned = options.abandoned ?? new Set<string>();
   const { steps, duplicates } = decideBatch(requests, state.accounts, {
     applied: new Set(state.decided.keys()),
+    abandoned,
     ...(options.rules ? { rules: options.rules } : {}),
   });
+  // Each command request decided now: its transaction's fate is checked and recorded with the write.
+  const decidedNow = new Set(steps.map((step) => step.fact.requestEventId));
+  const fates = [
+    ...new Map(
+      requests
+        .filter((request) => decidedNow.has(request.eventId) && isCommandRequest(request))
+        .map((request) => [
+          request.data.transactionId,
+          { transactionId: request.data.transactionId, abandoned: abandoned.has(request.data.transactionId) },
+        ]),
+    ).values(),
+  ];
   // A request delivered twice is decided at its first offset: that one orders its facts.
   // Its trace is the one the facts and follow-ups continue.
   const offsets = new Map<string, string>();
@@ -61,12 +76,14 @@ export function planBatch(
       index = 0;
     }
     // Positions sort as the requests were decided: a partition's facts reach the topic in that order.
-    const offset = (offsets.get(fact.requestEventId) ?? '0').padStart(20, '0');
-    const position = () => `${offset}.${String(index++).padStart(4, '0')}`;
+    const offset = offsets.get(fact.requestEventId) ?? '0';
+    const position = () => outboxPosition(offset, index++);
     const cause = traces.get(fact.requestEventId);
     outbox.push(factMessage(fact, position(), cause));
     for (const followUp of followUps(fact)) outbox.push(requestMessage(followUp, position(), cause));
   }
+  for (const letter of batch.deadLetters) outbox.push(deadLetterMessage(letter));
+  outbox.sort(byPosition);
   const expectedVersions = new Map<string, number>();
   for (const { accountId } of requests)
     expectedVersions.set(accountId, state.accounts.get(accountId)?.version ?? 0);
@@ -79,8 +96,9 @@ export function planBatch(
       partition: batch.partition,
       expectedVersions,
       commandsOffset: batch.lastOffset,
+      commandsFollows: String(BigInt(batch.firstOffset) - 1n),
+      fates,
       outbox,
-      deadLetters: batch.deadLetters,
     },
     counts: {
       records: batch.items.length + batch.deadLetters.length,
@@ -89,6 +107,30 @@ export function planBatch(
       duplicates: duplicates.length,
       deadLettered: batch.deadLetters.length,
     },
+  };
+}
+
+const byPosition = (a: OutboxMessage, b: OutboxMessage) =>
+  a.position < b.position ? -1 : a.position > b.position ? 1 : 0;
+
+/** Where a request's messages sort in the outbox: by its record's offset, then its step. */
+function outboxPosition(offset: string, index: number): string {
+  return `${offset.padStart(20, '0')}.${String(index).padStart(4, '0')}`;
+}
+
+/**
+ * A dead letter for the dead-letter topic, published in log order with the facts, keyed by where the
+ * record was (a copy published twice is one dead letter).
+ */
+function deadLetterMessage(letter: DeadLetter): OutboxMessage {
+  const id = `${letter.topic}:${letter.partition}:${letter.offset}`;
+  return {
+    position: outboxPosition(letter.offset, 0),
+    id,
+    topic: 'deadLetters',
+    key: id,
+    value: JSON.stringify(letter),
+    headers: { [KAFKA_HEADERS.contentType]: CONTENT_TYPE_JSON },
   };
 }
 

@@ -1,6 +1,7 @@
 import { evolveBatch } from '../domain/batch.js';
 import type { Outcome } from '../domain/types.js';
 import { factId } from '../events/ids.js';
+import { logger } from '../logging/logger.js';
 import { BatchConflictError } from '../projection/errors.js';
 import { projectFacts } from '../projection/project-facts.js';
 import type { ProjectionStore } from '../projection/store.js';
@@ -25,6 +26,15 @@ export async function replayFacts(
   batch: PartitionBatch<Outcome>,
   namespace: string,
 ): Promise<number> {
+  for (const letter of batch.deadLetters) {
+    // The live projector published this fact, so this is a bug to look into; the rebuild goes on.
+    logger.warn('fact record unusable in a rebuild', {
+      topic: letter.topic,
+      partition: letter.partition,
+      offset: letter.offset,
+      reason: letter.reason,
+    });
+  }
   const facts = batch.items.map((item) => item.value);
   const accounts = [...new Set(facts.map((fact) => fact.accountId))];
   const requests = [
@@ -53,7 +63,6 @@ export async function replayFacts(
           partition: batch.partition,
           expectedVersions,
           outbox: [],
-          deadLetters: batch.deadLetters,
         },
         { returnOutbox: false },
       );

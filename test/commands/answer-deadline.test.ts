@@ -14,6 +14,7 @@ import { localKafkaClient, recordCount } from '../support/read-back.js';
 import { startSilentServer } from '../support/silent-server.js';
 
 const PUBLISH_TIMEOUT_MS = 1_000;
+const ABANDON_TIMEOUT_MS = 500;
 
 const lambdaContext = (remainingMs: number): Context => {
   const end = Date.now() + remainingMs;
@@ -55,6 +56,7 @@ describe('a command against a Redis that accepts and never answers', () => {
         await publisher.publish([message]);
       },
       publishTimeoutMs: PUBLISH_TIMEOUT_MS,
+      abandonTimeoutMs: ABANDON_TIMEOUT_MS,
       topic,
     };
   });
@@ -64,7 +66,7 @@ describe('a command against a Redis that accepts and never answers', () => {
     await silent?.close();
   });
 
-  it('answers 503 with Retry-After once only the publish budget is left, and publishes nothing', async () => {
+  it('answers 503 with Retry-After once only the publish and abandonment budgets are left, and publishes nothing', async () => {
     const remainingMs = 3_000;
     const handler = commandHandler(depositRoute, dependencies);
     const started = performance.now();
@@ -74,8 +76,9 @@ describe('a command against a Redis that accepts and never answers', () => {
     expect(response.statusCode).toBe(503);
     expect(response.headers).toMatchObject({ 'content-type': 'application/json', 'Retry-After': '1' });
     expect(JSON.parse(response.body)).toMatchObject({ error: 'redis_unavailable' });
-    // Refused when admission had used its share: the time left less the answer margin and the publish budget.
-    const admissionShare = remainingMs - ANSWER_MARGIN_MS - PUBLISH_TIMEOUT_MS;
+    // Refused when admission had used its share: the time left less the answer margin, the publish
+    // budget and the abandonment's.
+    const admissionShare = remainingMs - ANSWER_MARGIN_MS - PUBLISH_TIMEOUT_MS - ABANDON_TIMEOUT_MS;
     expect(elapsed).toBeGreaterThanOrEqual(admissionShare - 20);
     expect(elapsed).toBeLessThan(remainingMs - ANSWER_MARGIN_MS);
     expect(silent.requests()).toBeGreaterThan(0);
@@ -86,7 +89,7 @@ describe('a command against a Redis that accepts and never answers', () => {
     const handler = commandHandler(depositRoute, dependencies);
     const response = await handler(
       deposit(randomUUID()),
-      lambdaContext(ANSWER_MARGIN_MS + PUBLISH_TIMEOUT_MS),
+      lambdaContext(ANSWER_MARGIN_MS + PUBLISH_TIMEOUT_MS + ABANDON_TIMEOUT_MS),
     );
     expect(response.statusCode).toBe(503);
     expect(await recordCount(kafka, topic)).toBe(0);

@@ -14,6 +14,7 @@ import { ProjectionStore } from '../../lib/projection/store.js';
 import { handleMskEvent } from '../../lib/projector/handle-msk-event.js';
 import type { ProjectorOptions } from '../../lib/projector/project-batch.js';
 import { rebuildProjection } from '../../lib/rebuild/rebuild-projection.js';
+import { restorePartition } from '../../lib/rebuild/restore-partition.js';
 import { createRedisClient } from '../../lib/redis/client.js';
 import {
   localKafkaClientSettings,
@@ -42,7 +43,8 @@ const OPERATIONS = 2_000;
  * the local broker with the service's producer, delivered by the event source mapping runner in
  * batches, decided into facts recorded in real Redis through the Upstash endpoint and published to the
  * facts topic; with duplicate publishes (of requests and of facts), crashes between apply and commit
- * (redelivery), failures before apply, and Redis down mid-run.
+ * (redelivery), failures before apply, Redis down mid-run, and Redis wiped mid-run (the projector
+ * refuses to decide and restores from the facts).
  */
 describe(`projector invariants under a random workload (seed ${SEED})`, () => {
   const topicPrefix = `invariants-${randomUUID()}`;
@@ -53,7 +55,14 @@ describe(`projector invariants under a random workload (seed ${SEED})`, () => {
   const random = seededRandom(SEED);
   const redis = directRedis();
   const snapshots: LedgerSnapshot[] = [];
-  const injected = { crashedAfterApply: 0, failedBeforeApply: 0, redisOutageMs: 0, publishedTwice: 0 };
+  const injected = {
+    crashedAfterApply: 0,
+    failedBeforeApply: 0,
+    redisOutageMs: 0,
+    publishedTwice: 0,
+    redisWiped: 0,
+    restores: 0,
+  };
   let endpoint: UpstashEndpoint;
   let endpointPort: number;
   let store: ProjectionStore;
@@ -75,7 +84,24 @@ describe(`projector invariants under a random workload (seed ${SEED})`, () => {
     );
     publisher = createPublisher({ client: { brokers, auth: { mechanism: 'plaintext' } } });
     let publishes = 0;
+    const kafka = localKafkaClient(brokers.join(','));
     const live: ProjectorOptions = {
+      // Redis wiped: the projector refuses to decide and restores the partition from the facts.
+      restore: async (lost) => {
+        injected.restores += 1;
+        const started = Date.now();
+        const restored = await restorePartition({
+          kafka,
+          factsTopic,
+          store,
+          partition: lost.partition,
+          follows: lost.follows,
+          consumer: localKafkaConsumerSettings,
+        });
+        console.log(
+          `partition ${lost.partition} restored in ${Date.now() - started} ms: ${restored.facts} facts of ${restored.records} records`,
+        );
+      },
       publish: async (messages) => {
         const records = messages.map((message) => ({
           topic: topicName(message.topic, topicPrefix),
@@ -174,13 +200,16 @@ describe(`projector invariants under a random workload (seed ${SEED})`, () => {
         (await ledgerSnapshot(redis, namespaceRoot(prefix, 'main'), accounts)).accounts === ACCOUNTS,
       'accounts opened',
     );
+    const transactions = new Set(requests.map((request) => request.data.transactionId));
     const watcher = watchLedger(accounts);
+    const statuses = watchStatuses([...transactions]);
+    let recovery: Promise<number> | undefined;
     for (let chunkIndex = 1; chunkIndex < chunks.length; chunkIndex += 3) {
       await Promise.all(chunks.slice(chunkIndex, chunkIndex + 3).map(publishChunk));
       if (chunkIndex === 25) await redisOutage(1_000);
+      if (chunkIndex === 37) recovery = wipeRedis();
     }
 
-    const transactions = new Set(requests.map((request) => request.data.transactionId));
     await waitFor(async () => {
       const ledger = await ledgerSnapshot(redis, namespaceRoot(prefix, 'main'));
       if (ledger.inFlight !== 0) return false;
@@ -189,6 +218,19 @@ describe(`projector invariants under a random workload (seed ${SEED})`, () => {
     }, 'every transaction decided and nothing in flight');
     watcher.stop();
     await watcher.done;
+    statuses.stop();
+    await statuses.done;
+    const recoveredInMs = await recovery;
+    console.log(
+      `Redis wiped mid-workload: recovered in ${recoveredInMs} ms with ${injected.restores} partition restores`,
+    );
+
+    // A lost projection never decides: no transaction ever read a final status other than the one it
+    // has now, wipe and restore included.
+    const now = await finalStatuses([...transactions]);
+    const changed = [...statuses.firstFinal].filter(([id, status]) => now.get(id) !== status);
+    expect(changed).toEqual([]);
+    expect(statuses.firstFinal.size).toBeGreaterThan(transactions.size / 2);
 
     // Invariants 3 and 4 at every observed instant.
     expect(snapshots.length).toBeGreaterThan(5);
@@ -296,7 +338,61 @@ describe(`projector invariants under a random workload (seed ${SEED})`, () => {
     expect(injected.redisOutageMs).toBeGreaterThan(0);
     expect(published.length).toBeGreaterThan(requests.length);
     expect(injected.publishedTwice).toBeGreaterThan(0);
+    expect(injected.redisWiped).toBeGreaterThan(0);
+    expect(injected.restores).toBeGreaterThan(0);
   }, 240_000);
+
+  /**
+   * Deletes every key of the projection at once, as an emptied database or an operator's mistake would,
+   * and resolves with how long it took until every partition decides again (its checkpoint is back).
+   */
+  async function wipeRedis(): Promise<number> {
+    const keys: string[] = [];
+    let cursor = '0';
+    do {
+      const [next, found] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', '1000');
+      cursor = next;
+      keys.push(...found);
+    } while (cursor !== '0');
+    const wipedAt = Date.now();
+    await redis.unlink(...keys);
+    injected.redisWiped += keys.length;
+    for (;;) {
+      const offsets = await redis.hgetall(`${namespaceRoot(prefix, 'main')}:checkpoint`);
+      if ([0, 1, 2].every((partition) => offsets[`commands:${partition}`] !== undefined))
+        return Date.now() - wipedAt;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
+  /** The first final status (`applied`, or `rejected:<reason>`) each transaction is seen with. */
+  function watchStatuses(transactionIds: string[]) {
+    let running = true;
+    const firstFinal = new Map<string, string>();
+    const done = (async () => {
+      while (running) {
+        for (const [id, status] of await finalStatuses(transactionIds))
+          if (!firstFinal.has(id)) firstFinal.set(id, status);
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+    })();
+    return { stop: () => (running = false), done, firstFinal };
+  }
+
+  async function finalStatuses(transactionIds: string[]): Promise<Map<string, string>> {
+    const pipeline = redis.pipeline();
+    for (const id of transactionIds)
+      pipeline.hmget(`${namespaceRoot(prefix, 'main')}:tx:${id}`, 'status', 'reason');
+    const replies = (await pipeline.exec()) ?? [];
+    const statuses = new Map<string, string>();
+    replies.forEach(([, reply], i) => {
+      const [status, reason] = (reply as (string | null)[] | null) ?? [];
+      const id = transactionIds[i];
+      if (id && status === 'applied') statuses.set(id, status);
+      if (id && status === 'rejected') statuses.set(id, `rejected:${reason ?? ''}`);
+    });
+    return statuses;
+  }
 
   function watchLedger(accounts: string[]) {
     let running = true;

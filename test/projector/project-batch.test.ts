@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { decodeEvent } from '../../lib/events/codec.js';
 import type { BankEvent } from '../../lib/events/types.js';
 import { ProjectionStore } from '../../lib/projection/store.js';
-import type { OutboxMessage } from '../../lib/projection/types.js';
+import type { DeadLetter, OutboxMessage } from '../../lib/projection/types.js';
 import { handleMskEvent } from '../../lib/projector/handle-msk-event.js';
 import type { ProjectorOptions } from '../../lib/projector/project-batch.js';
 import { decodeFact } from '../../lib/facts/codec.js';
@@ -23,8 +23,11 @@ describe('projecting batches into Redis', () => {
   let cleanup: () => Promise<void>;
   const published: OutboxMessage[] = [];
   const facts: OutboxMessage[] = [];
+  const deadLetters: DeadLetter[] = [];
   const live: ProjectorOptions = {
     publish: async (messages) => {
+      for (const message of messages)
+        if (message.topic === 'deadLetters') deadLetters.push(JSON.parse(message.value) as DeadLetter);
       published.push(...messages.filter((message) => message.topic === 'commands'));
       facts.push(...messages.filter((message) => message.topic === 'facts'));
     },
@@ -33,14 +36,17 @@ describe('projecting batches into Redis', () => {
   const outboxIds = async (partition: number) =>
     (await direct.hvals(`${store.prefix}:ns:main:outbox:${partition}`)).map((json) => JSON.parse(json).id);
 
-  beforeAll(async () => {
+  // A projection of each test's own: each starts its partitions where it likes, as a fresh deployment.
+  beforeEach(async () => {
     const redis = await testRedis('projector');
     store = new ProjectionStore(redis.redis, redis.prefix);
     cleanup = redis.cleanup;
   });
-  afterAll(async () => {
-    direct.disconnect();
+  afterEach(async () => {
     await cleanup();
+  });
+  afterAll(() => {
+    direct.disconnect();
   });
 
   const project = (batch: BankEvent[], partition = 0, firstOffset = 0) =>
@@ -63,7 +69,7 @@ describe('projecting batches into Redis', () => {
     const account = randomUUID();
     const batch = [events.open(account), events.deposit(account, 80), events.withdraw(account, 100)];
     facts.length = 0;
-    await project(batch, 1, 50);
+    await project(batch, 1, 0);
     const read = facts.map((message) => ({ key: message.key, decoded: decodeFact(message.value) }));
     expect(
       read.map(({ key, decoded }) => [
@@ -82,7 +88,7 @@ describe('projecting batches into Redis', () => {
       'WithdrawalRejected',
     ]);
     facts.length = 0;
-    await project(batch, 1, 50);
+    await project(batch, 1, 0);
     expect(facts).toEqual([]);
   });
 
@@ -120,7 +126,12 @@ describe('projecting batches into Redis', () => {
     );
     expect(counts).toMatchObject({ records: 8, applied: 2, deadLettered: 6 });
     expect(await balance(account)).toBe(42);
-    const reasons = (await store.deadLetters()).map((letter) => letter.reason);
+    const letters = deadLetters.filter((letter) => letter.partition === 2);
+    expect(letters.map((letter) => letter.offset).sort()).toEqual(['1', '2', '3', '4', '5', '6']);
+    expect(letters.find((letter) => letter.offset === '1')?.value).toBe(
+      Buffer.from('{not json').toString('base64'),
+    );
+    const reasons = letters.map((letter) => letter.reason);
     expect(reasons.sort()).toEqual(
       [
         'empty_value',
@@ -135,11 +146,11 @@ describe('projecting batches into Redis', () => {
 
   it('completes a transfer across partitions through the outbox, conserving money', async () => {
     const [source, destination] = [randomUUID(), randomUUID()];
-    await project([events.open(source), events.deposit(source, 1_000)], 0, 100);
-    await project([events.open(destination)], 1, 100);
+    await project([events.open(source), events.deposit(source, 1_000)], 0, 0);
+    await project([events.open(destination)], 1, 0);
     const transfer = events.transfer(source, destination, 400);
     published.length = 0;
-    await project([transfer], 0, 102);
+    await project([transfer], 0, 2);
 
     expect(await balance(source)).toBe(600);
     expect((await store.getTransaction('main', transfer.data.transactionId))?.status).toBe('pending');
@@ -154,12 +165,12 @@ describe('projecting batches into Redis', () => {
     // (no extra round trip for it).
     expect(await outboxIds(0)).toContain(published[0]!.id);
     published.length = 0;
-    await project([events.deposit(source, 1)], 0, 103);
+    await project([events.deposit(source, 1)], 0, 3);
     expect(await outboxIds(0)).toHaveLength(1); // that deposit's own fact, until the next write
     expect(published).toEqual([]);
 
     const creditEvent = (credit.ok ? credit.event : undefined) as BankEvent;
-    await project([creditEvent, creditEvent], 1, 101);
+    await project([creditEvent, creditEvent], 1, 1);
     expect(await balance(destination)).toBe(400);
     expect(await balance(source)).toBe(601);
     expect(await store.getTransaction('main', transfer.data.transactionId)).toMatchObject({
@@ -173,34 +184,34 @@ describe('projecting batches into Redis', () => {
 
   it('refunds a transfer to a missing account', async () => {
     const [source, missing] = [randomUUID(), randomUUID()];
-    await project([events.open(source), events.deposit(source, 250)], 0, 200);
+    await project([events.open(source), events.deposit(source, 250)], 0, 0);
     published.length = 0;
     const transfer = events.transfer(source, missing, 250);
-    await project([transfer], 0, 202);
+    await project([transfer], 0, 2);
     expect(await balance(source)).toBe(0);
 
     const credit = decodeEvent(published.shift()!.value);
-    await project([(credit.ok ? credit.event : undefined) as BankEvent], 1, 300);
+    await project([(credit.ok ? credit.event : undefined) as BankEvent], 1, 0);
     expect(await store.getTransaction('main', transfer.data.transactionId)).toMatchObject({
       status: 'rejected',
       reason: 'account_not_found',
     });
     const refund = decodeEvent(published.shift()!.value);
     expect(refund.ok && refund.event.type).toBe('TransferRefundRequested');
-    await project([(refund.ok ? refund.event : undefined) as BankEvent], 0, 203);
+    await project([(refund.ok ? refund.event : undefined) as BankEvent], 0, 3);
     expect(await balance(source)).toBe(250);
   });
 
   it('keeps the outbox when publishing fails, and publishes it on the retry', async () => {
     const [source, destination] = [randomUUID(), randomUUID()];
-    await project([events.open(source), events.deposit(source, 90)], 0, 400);
+    await project([events.open(source), events.deposit(source, 90)], 0, 0);
     const transfer = events.transfer(source, destination, 90);
     const failing: ProjectorOptions = {
       publish: async () => {
         throw new Error('broker down');
       },
     };
-    const batch = mskEvent(recordsOf(TOPIC, 0, [transfer], 402));
+    const batch = mskEvent(recordsOf(TOPIC, 0, [transfer], 2));
     await expect(handleMskEvent(batch, store, failing)).rejects.toThrow('broker down');
     // The debit is applied and its fact and credit wait in the outbox: a crash here loses nothing.
     expect(await balance(source)).toBe(0);
@@ -213,15 +224,15 @@ describe('projecting batches into Redis', () => {
     expect(retried).toMatchObject({ duplicates: 1, applied: 0 });
     expect(published.map((message) => message.key)).toEqual([destination]);
     expect(await balance(source)).toBe(0);
-    await project([events.deposit(source, 5)], 0, 403);
+    await project([events.deposit(source, 5)], 0, 3);
     expect(await outboxIds(0)).toHaveLength(1);
   });
 
   it('applies a batch exactly once when two invocations of it overlap', async () => {
     const account = randomUUID();
-    await project([events.open(account)], 0, 500);
+    await project([events.open(account)], 0, 0);
     const deposits = Array.from({ length: 20 }, () => events.deposit(account, 5));
-    const batch = mskEvent(recordsOf(TOPIC, 0, deposits, 501));
+    const batch = mskEvent(recordsOf(TOPIC, 0, deposits, 1));
     const results = await Promise.all([1, 2, 3].map(() => handleMskEvent(batch, store, live)));
     expect(results.reduce((sum, counts) => sum + counts.applied, 0)).toBe(20);
     expect(await balance(account)).toBe(100);
@@ -243,7 +254,12 @@ describe('projecting batches into Redis', () => {
   });
 
   it('keeps Σ balances + in flight = deposited − withdrawn', async () => {
+    const [source, destination] = [randomUUID(), randomUUID()];
+    await project([events.open(source), events.deposit(source, 700), events.withdraw(source, 100)], 0);
+    await project([events.open(destination)], 1);
+    await project([events.transfer(source, destination, 250)], 0, 3); // its credit not yet applied: in flight
     const totals = await store.totals('main');
+    expect(totals.inFlight).toBe(250);
     expect(totals.balances + totals.inFlight).toBe(totals.deposited - totals.withdrawn);
     expect(totals.deposited).toBeGreaterThan(0);
   });
