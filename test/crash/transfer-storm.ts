@@ -23,12 +23,17 @@ export interface Storm {
   readonly other: SentTransfer[];
   /** When the fault's recovery step returned (the broker serves again). */
   readonly recoveredAt: number;
+  /** From the recovery until the API accepted a transfer again (its 202 arrived). */
+  readonly acceptingAgainMs: number | undefined;
+  /** From the recovery until the first transfer sent after it was decided: the projector is back. */
+  readonly projectorResumedMs: number | undefined;
 }
 
 /**
  * Transfers between `accounts` from `lanes` clients in parallel, without Idempotency-Keys (a 503 must
- * then mean "nothing happened"), each client waiting `Retry-After` after a refusal, for `beforeMs`, then during `fault()` (the outage), then for `afterMs`
- * after it. Amounts count up from `firstAmount`, one per transfer.
+ * then mean "nothing happened"), each client waiting `Retry-After` after a refusal, for `beforeMs`,
+ * then during `fault()` (the outage), then for `afterMs` after it. Amounts count up from
+ * `firstAmount`, one per transfer.
  */
 export async function transferStorm(options: {
   call: Call;
@@ -57,6 +62,7 @@ export async function transferStorm(options: {
         })
         .catch((error: unknown) => ({
           status: Number(/→ (\d{3}) /.exec(String(error))?.[1] ?? 0),
+          headers: undefined,
           body: undefined,
         }));
       const transactionId = (response.body as { transactionId?: string } | undefined)?.transactionId;
@@ -69,21 +75,57 @@ export async function transferStorm(options: {
         sentAt,
         ms: Date.now() - sentAt,
       });
+      if (response.status === 503) await sleep(1_000 * Number(response.headers?.get('retry-after') ?? 1));
     }
   };
   const lanes = Array.from({ length: options.lanes }, lane);
   await sleep(options.beforeMs);
   await options.fault();
   const recoveredAt = Date.now();
+  const resumed = projectorResumed(options.call, sent, recoveredAt);
   await sleep(options.afterMs);
   running = false;
   await Promise.all(lanes);
+  const firstAcceptedAfter = Math.min(
+    ...sent
+      .filter((t) => t.status === 202 && t.sentAt + t.ms >= recoveredAt)
+      .map((t) => t.sentAt + t.ms - recoveredAt),
+  );
   return {
     accepted: sent.filter((t) => t.status === 202),
     refused: sent.filter((t) => t.status === 503),
     other: sent.filter((t) => t.status !== 202 && t.status !== 503),
     recoveredAt,
+    acceptingAgainMs: Number.isFinite(firstAcceptedAfter) ? firstAcceptedAfter : undefined,
+    projectorResumedMs: await resumed,
   };
+}
+
+/**
+ * Waits for the first transfer sent after `recoveredAt` to be accepted, then for its decision; returns
+ * how long after the recovery that decision was readable (undefined if not within two minutes).
+ */
+async function projectorResumed(
+  call: Call,
+  sent: readonly SentTransfer[],
+  recoveredAt: number,
+): Promise<number | undefined> {
+  const deadline = recoveredAt + 120_000;
+  let probe: SentTransfer | undefined;
+  while (!probe && Date.now() < deadline) {
+    probe = sent.find((t) => t.status === 202 && t.sentAt >= recoveredAt);
+    if (!probe) await sleep(20);
+  }
+  while (probe && Date.now() < deadline) {
+    const response = await call(
+      'GET',
+      '/transactions/{transactionId}',
+      `/transactions/${probe.transactionId}`,
+    );
+    if ((response.body as { status?: string }).status !== 'pending') return Date.now() - recoveredAt;
+    await sleep(20);
+  }
+  return undefined;
 }
 
 /** A history entry as `GET /accounts/{id}/transactions` returns it. */
@@ -96,18 +138,22 @@ interface HistoryItem {
 }
 
 /**
- * Everything a client can check after a storm, read through the API only, counted:
+ * Everything a client can check after a storm, counted, read through the API but for one question only
+ * the log answers (`onCommandsLog`: which transactions' requests reached the commands topic):
  * - every accepted transfer reached a final status (none lost, none pending);
  * - each appears once in the payer's history, and once in the payee's when applied (none twice);
  * - every balance equals the opening balance plus the transfers that took effect, and the total is
  *   conserved;
- * - which refused (503) transfers took effect anyway (a debit with their unique amount).
+ * - which refused (503) transfers took effect anyway (a debit with their unique amount);
+ * - what became of each 503: its request never reached the log, or it did and the projector decided
+ *   it `rejected` for `abandoned` (the command cancelled it before answering).
  */
 export async function auditStorm(
   call: Call,
   accounts: readonly string[],
   openingBalance: number,
   storm: Storm,
+  onCommandsLog: () => Promise<ReadonlySet<string>>,
   settleTimeoutMs = 120_000,
 ) {
   const deadline = Date.now() + settleTimeoutMs;
@@ -125,6 +171,31 @@ export async function auditStorm(
       await sleep(50);
     }
     if (transfer.sentAt >= storm.recoveredAt && statusOf.get(id) === 'applied') appliedAfterRecovery += 1;
+  }
+
+  // Read after the accepted transfers are decided, so a 503'd request that reached the log late is on it.
+  const logged = await onCommandsLog();
+  const refusedFates = { neverLogged: 0, rejectedAbandoned: 0, otherOutcome: [] as string[] };
+  for (const transfer of storm.refused) {
+    const id = transfer.transactionId;
+    if (id === undefined) {
+      refusedFates.otherOutcome.push('503 without a transactionId');
+      continue;
+    }
+    if (!logged.has(id)) {
+      refusedFates.neverLogged += 1;
+      continue;
+    }
+    for (;;) {
+      const response = await call('GET', '/transactions/{transactionId}', `/transactions/${id}`);
+      const { status, reason } = response.body as { status?: string; reason?: string };
+      if (status === 'rejected' && reason === 'abandoned') refusedFates.rejectedAbandoned += 1;
+      else if (status === 'pending' && Date.now() <= deadline) {
+        await sleep(50);
+        continue;
+      } else refusedFates.otherOutcome.push(`${status ?? response.status}${reason ? ` ${reason}` : ''}`);
+      break;
+    }
   }
 
   const history = new Map<string, HistoryItem[]>();
@@ -177,8 +248,13 @@ export async function auditStorm(
     total: [...balances.values()].reduce((sum, balance) => sum + balance, 0),
     expectedTotal: openingBalance * accounts.length,
     refusedThatTookEffect: storm.refused.filter(tookEffect).length,
+    refusedNeverLogged: refusedFates.neverLogged,
+    refusedRejectedAbandoned: refusedFates.rejectedAbandoned,
+    refusedOtherOutcome: refusedFates.otherOutcome,
     otherThatTookEffect: storm.other.filter(tookEffect).length,
     appliedAfterRecovery,
+    acceptingAgainMs: storm.acceptingAgainMs,
+    projectorResumedMs: storm.projectorResumedMs,
   };
 }
 
