@@ -8,6 +8,7 @@ export const KAFKA_SUITES = [
   'test/offline-msk/mapping-runner.test.ts',
   'test/offline-msk/plugin.test.ts',
   'test/projector/invariants.kafka.test.ts',
+  'test/projector/poison-records.kafka.test.ts',
   'test/rebuild/rebuild-cli.test.ts',
   'test/e2e/banking.offline.test.ts',
   'test/commands/command-routes.offline.test.ts',

@@ -321,6 +321,17 @@ class ApacheKafkaProcess implements ApacheKafka {
 }
 
 /**
+ * 16 random bytes, base64url, never starting with `-`: the storage tool would read such an id as an
+ * option (1 format in 64 failed so). Kafka's own `Uuid.randomUuid` draws again in that case too.
+ */
+export function newClusterId(): string {
+  for (;;) {
+    const id = randomBytes(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
+}
+
+/**
  * Runs Kafka's storage tool once on an empty directory: a new cluster id (16 random bytes, base64url)
  * and a single-voter KRaft quorum (`--standalone`).
  */
@@ -333,7 +344,7 @@ async function format(
 ): Promise<void> {
   // A format that died half-way leaves files without meta.properties; the directory holds nothing yet.
   await rm(layout.logDir, { recursive: true, force: true });
-  const clusterId = randomBytes(16).toString('base64url');
+  const clusterId = newClusterId();
   const child = spawnJava(
     install,
     [
