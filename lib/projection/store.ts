@@ -351,26 +351,22 @@ export class ProjectionStore {
       count: page.limit + 1,
     });
     const entries = members.slice(0, page.limit).map((member) => JSON.parse(member) as HistoryEntry);
-    const transactions =
-      entries.length === 0
-        ? []
-        : await Promise.all(entries.map((entry) => this.getTransaction(namespace, entry.transactionId)));
+    // One request for the page's statuses, whatever its length.
+    const pipeline = this.#redis.pipeline();
+    for (const entry of entries) pipeline.hgetall(keys.transaction(entry.transactionId));
+    const replies: unknown[] = entries.length === 0 ? [] : await pipeline.exec();
     return {
-      entries: entries.map((entry, i) => ({ entry, transaction: transactions[i] })),
+      entries: entries.map((entry, i) => {
+        const fields = hashFields(replies[i]);
+        return { entry, transaction: fields ? toTransaction(entry.transactionId, fields) : undefined };
+      }),
       more: members.length > page.limit,
     };
   }
 
-  /**
-   * A hash as strings, or undefined when it does not exist. The client is built without automatic
-   * deserialisation (a name such as "1e3" must stay a string), so HGETALL comes back flat.
-   */
+  /** A hash as strings, or undefined when it does not exist. */
   async #hash(key: string): Promise<Record<string, string> | undefined> {
-    const reply: unknown = await this.#redis.hgetall(key);
-    if (reply == null) return undefined;
-    if (!Array.isArray(reply)) return reply as Record<string, string>;
-    if (reply.length === 0) return undefined;
-    return pairs(reply);
+    return hashFields(await this.#redis.hgetall(key));
   }
 
   /** The conservation ledger of a namespace. */
@@ -386,6 +382,17 @@ export class ProjectionStore {
       balances: read('balances'),
     };
   }
+}
+
+/**
+ * An HGETALL reply as strings, or undefined when the hash does not exist. The client is built without
+ * automatic deserialisation (a name such as "1e3" must stay a string), so the reply comes back flat.
+ */
+function hashFields(reply: unknown): Record<string, string> | undefined {
+  if (reply == null) return undefined;
+  if (!Array.isArray(reply)) return reply as Record<string, string>;
+  if (reply.length === 0) return undefined;
+  return pairs(reply);
 }
 
 function parseReply(script: string, reply: unknown): unknown {

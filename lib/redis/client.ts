@@ -89,6 +89,11 @@ export async function createRedisClient(
       automaticDeserialization: false,
       // Banku stores only UTF-8 text, so replies need no base64 wrapping; decoding it cost ~4 % of a batch.
       responseEncoding: false,
+      // One call, one HTTP request. Auto-pipelining would merge whatever is in flight at once — the
+      // partitions of one invocation, each with its own batch — into one request that Upstash runs one
+      // command after another, so every partition would wait for all of them and fail with any of them.
+      // Where several commands belong together, the caller says so with an explicit pipeline.
+      enableAutoPipelining: false,
     },
     options.requestTimeoutMs ?? UPSTASH_REQUEST_TIMEOUT_MS,
   );

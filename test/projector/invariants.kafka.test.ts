@@ -33,6 +33,7 @@ import {
 } from '../support/projection-snapshot.js';
 import { localKafkaClient, readBack, recordCount } from '../support/read-back.js';
 import { seededRandom } from '../../localstack/support/seeded-random.js';
+import { wipePrefix } from '../support/redis.js';
 
 const SEED = Number(process.env.BANKU_WORKLOAD_SEED ?? 20261122);
 const ACCOUNTS = 30;
@@ -347,16 +348,8 @@ describe(`projector invariants under a random workload (seed ${SEED})`, () => {
    * and resolves with how long it took until every partition decides again (its checkpoint is back).
    */
   async function wipeRedis(): Promise<number> {
-    const keys: string[] = [];
-    let cursor = '0';
-    do {
-      const [next, found] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', '1000');
-      cursor = next;
-      keys.push(...found);
-    } while (cursor !== '0');
     const wipedAt = Date.now();
-    await redis.unlink(...keys);
-    injected.redisWiped += keys.length;
+    injected.redisWiped += await wipePrefix(redis, prefix);
     for (;;) {
       const offsets = await redis.hgetall(`${namespaceRoot(prefix, 'main')}:checkpoint`);
       if ([0, 1, 2].every((partition) => offsets[`commands:${partition}`] !== undefined))

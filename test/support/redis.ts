@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from '@upstash/redis';
 import { Redis as IORedis } from 'ioredis';
 import { createRedisClient } from '../../lib/redis/client.js';
+import WIPE_PREFIX_LUA from './wipe-prefix.lua';
 
 /**
  * A Redis key prefix of the test's own, a real Upstash client through the local endpoint, and a
@@ -30,4 +31,9 @@ export async function testRedis(
       }
     },
   };
+}
+
+/** Deletes every key under `prefix` at once (see wipe-prefix.lua); returns how many there were. */
+export async function wipePrefix(direct: IORedis, prefix: string): Promise<number> {
+  return Number(await direct.eval(WIPE_PREFIX_LUA, 0, `${prefix}:*`));
 }
