@@ -37,7 +37,8 @@ export interface ApacheKafkaInstall {
 /**
  * Finds or fetches Apache Kafka: `$KAFKA_HOME/libs` when `KAFKA_HOME` is set (no Maven needed), else
  * the jars `localstack/kafka/apache/pom.xml` names, fetched once per machine with Maven into
- * `${XDG_CACHE_HOME:-~/.cache}/banku/apache-kafka-<version>-<pom hash>/libs` (about 45 MB, 10 s).
+ * `${XDG_CACHE_HOME:-~/.cache}/banku/apache-kafka-<version>-<pom hash>/libs` (about 45 MB; Maven's
+ * own repository beside it in `maven-repository`).
  * Fails with one {@link ApacheKafkaToolsMissingError} naming what to install when Java or Maven is
  * missing.
  *
@@ -115,6 +116,9 @@ export async function ensureApacheKafka(
           args: [
             '-q',
             '-B',
+            // Maven's own downloads (plugins, the jars before the copy) stay in Banku's cache too, so
+            // one folder is all a machine or a CI cache keeps, whatever ~/.m2 holds.
+            `-Dmaven.repo.local=${join(cacheDir, 'maven-repository')}`,
             '-f',
             POM,
             'dependency:copy-dependencies',
