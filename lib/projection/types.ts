@@ -76,11 +76,29 @@ export interface OutboxMessage {
  * A record the projector could not use (undecodable, invalid, or refused while deciding or applying it),
  * kept on the dead-letter topic for a person to look at: where it was, why, and its original bytes.
  */
+/**
+ * Why a record was dead-lettered: its value could not be decoded into a message (the decoders'
+ * reasons), it had none, its key is not its account, or deciding or applying it failed on its own.
+ */
+export const DEAD_LETTER_REASONS = [
+  'malformed_json',
+  'unknown_type',
+  'unsupported_schema_version',
+  'schema_violation',
+  'empty_value',
+  'key_mismatch',
+  'decide_failed',
+  'apply_failed',
+] as const;
+
+/** One of {@link DEAD_LETTER_REASONS}. */
+export type DeadLetterReason = (typeof DEAD_LETTER_REASONS)[number];
+
 export interface DeadLetter {
   topic: string;
   partition: number;
   offset: string;
-  reason: string;
+  reason: DeadLetterReason;
   message: string;
   /** The record's key, as UTF-8 text. */
   key: string | null;

@@ -1,10 +1,11 @@
-import type { DeadLetter } from '../projection/types.js';
+import type { DecodeFailureReason } from '../events/types.js';
+import type { DeadLetter, DeadLetterReason } from '../projection/types.js';
 import type { MskRecord } from './msk-event.js';
 
 /** How a record's value becomes a message: a request decoder or a fact decoder. */
 export type DecodeValue<T> = (
   value: Buffer,
-) => { ok: true; value: T } | { ok: false; reason: string; message: string };
+) => { ok: true; value: T } | { ok: false; reason: DecodeFailureReason; message: string };
 
 /** A record turned into a message, or into a dead letter saying why it could not be. */
 export type DecodedRecord<T> =
@@ -27,7 +28,7 @@ export function decodeRecord<T extends { readonly accountId: string }>(
 ): DecodedRecord<T> {
   const key = record.key == null ? null : Buffer.from(record.key, 'base64').toString('utf8');
   const value = record.value == null ? null : Buffer.from(record.value, 'base64');
-  const reject = (reason: string, message: string): DecodedRecord<T> => ({
+  const reject = (reason: DeadLetterReason, message: string): DecodedRecord<T> => ({
     ok: false,
     deadLetter: {
       topic: record.topic,

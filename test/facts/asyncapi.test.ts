@@ -10,6 +10,7 @@ import { topicName } from '../../lib/config/topics.js';
 import { EVENT_TYPES } from '../../lib/events/event-types.js';
 import type { BankEvent } from '../../lib/events/types.js';
 import { FACT_TYPES } from '../../lib/facts/schema-v1.js';
+import { DEAD_LETTER_REASONS } from '../../lib/projection/types.js';
 import { bankEvents } from '../support/bank-events.js';
 import { type LocalService, localService } from '../support/project-log.js';
 import type { ConsumedRecord } from '../support/read-back.js';
@@ -60,6 +61,10 @@ describe('the AsyncAPI document (lib/api/asyncapi.yaml)', () => {
     expect(document.channels.accountEvents.address.replace('{prefix}', 'banku')).toBe(
       topicName('facts', 'banku'),
     );
+    expect(document.channels.accountDeadLetters.address.replace('{prefix}', 'banku')).toBe(
+      topicName('deadLetters', 'banku'),
+    );
+    expect(document.components.schemas.DeadLetter.properties.reason.enum).toEqual([...DEAD_LETTER_REASONS]);
   });
 });
 
@@ -96,5 +101,31 @@ describe('messages published on the real broker match the AsyncAPI document', ()
     expect(new Set(facts.map((record) => record.headers['event-type']))).toEqual(
       new Set(FACT_TYPES.filter((type) => type !== 'TransferRefundRejected')), // no correct log produces it
     );
+  }, 60_000);
+
+  it('every dead letter, with the bytes of the record it sets aside', async () => {
+    const account = randomUUID();
+    const commandsTopic = topicName('commands', service.topicPrefix);
+    const poison = [Buffer.from('{not json'), Buffer.from('{"type":"NoSuchRequest","schemaVersion":1}')];
+    await service.publisher.publish([
+      ...poison.map((value) => ({ topic: commandsTopic, key: account, value })),
+      { topic: commandsTopic, key: account, value: '' },
+    ]);
+    await service.project();
+    const letters = await service.read('deadLetters');
+    const validate = ajv.getSchema(`${DOCUMENT_ID}#/components/schemas/DeadLetter`);
+    const headers = ajv.compile(document.components.messages.DeadLetter.headers);
+    const violations = letters.flatMap((record) => {
+      const payload = JSON.parse(record.value ?? 'null');
+      return [
+        ...(validate?.(payload) ? [] : [JSON.stringify(validate?.errors)]),
+        ...(headers(record.headers) ? [] : [JSON.stringify(headers.errors)]),
+        ...(record.key === `${payload.topic}:${payload.partition}:${payload.offset}` ? [] : ['key']),
+      ];
+    });
+    expect(violations).toEqual([]);
+    const bytes = letters.map((record) => JSON.parse(record.value ?? 'null').value as string | null);
+    for (const value of poison) expect(bytes).toContain(value.toString('base64'));
+    expect(letters).toHaveLength(3);
   }, 60_000);
 });

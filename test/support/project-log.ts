@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { topicName } from '../../lib/config/topics.js';
+import { type TopicRole, topicName } from '../../lib/config/topics.js';
 import { encodeEvent } from '../../lib/events/codec.js';
 import { kafkaHeaders } from '../../lib/events/headers.js';
 import type { BankEvent } from '../../lib/events/types.js';
@@ -66,7 +66,7 @@ export async function localService(label: string) {
         })),
       ),
     /** Every record of one of the service's topics. */
-    read: async (role: 'commands' | 'facts') =>
+    read: async (role: TopicRole) =>
       readBack(kafka, topicName(role, topicPrefix), await recordCount(kafka, topicName(role, topicPrefix))),
     /** Decides every request not yet decided, until the projector publishes no new one. */
     project: async () => {
