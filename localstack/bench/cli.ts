@@ -8,8 +8,8 @@
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readdir, rm } from 'node:fs/promises';
-import { availableParallelism, loadavg } from 'node:os';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type RunningOffline, startOffline } from '../offline/start-offline.js';
@@ -72,11 +72,19 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 try {
   const redis = started.add('redis-server', await privateRedis());
   log(`redis: ${redis.url}${redis.pid ? ` (pid ${redis.pid}, started for this run)` : ''}`);
+  // Apache Kafka gets a log of the run's own: the bench measures a fresh broker, not a developer's log.
+  const kafkaDataDir = await mkdtemp(join(tmpdir(), 'banku-bench-kafka-'));
+  started.add('kafka data directory', { stop: () => rm(kafkaDataDir, { recursive: true, force: true }) });
   const stack = started.add(
     'local stack',
-    await startStackProcess({ REDIS_URL: redis.url }, profileFlags('stack')),
+    await startStackProcess(
+      { REDIS_URL: redis.url, BANKU_BROKER: options.broker, BANKU_KAFKA_DATA_DIR: kafkaDataDir },
+      profileFlags('stack'),
+    ),
   );
-  log(`local stack: pid ${stack.pid}, Upstash endpoint ${stack.env.UPSTASH_REDIS_REST_URL}`);
+  log(
+    `local stack: pid ${stack.pid}, ${options.broker} broker, Upstash endpoint ${stack.env.UPSTASH_REDIS_REST_URL}`,
+  );
 
   if (options.phases.includes('projector')) {
     results.projector = await phase('projector', () => projectorPhase(stack, redis));

@@ -51,7 +51,7 @@ export function renderReport(results: BenchResults): string {
   const out: string[] = [];
   const { machine } = results;
   out.push(
-    `Banku bench — ${machine.cpus} CPUs, Node ${machine.node}, ${machine.redis}; ` +
+    `Banku bench — ${results.options.broker} broker, ${machine.cpus} CPUs, Node ${machine.node}, ${machine.redis}; ` +
       `wall ${(results.wallMs / 1000).toFixed(1)} s`,
     `  phases: ${Object.entries(results.phaseMs)
       .map(
@@ -478,6 +478,7 @@ export function summaryJson(results: BenchResults): Record<string, unknown> {
       : undefined,
     params: {
       phases: options.phases,
+      broker: options.broker,
       N: options.events,
       accounts: options.accounts,
       partitions: options.partitions,

@@ -9,12 +9,12 @@ import { mintToken } from '../../localstack/issuer/mint-client.js';
 import { freePort } from '../../localstack/offline/free-port.js';
 import { localStackControl } from '../../localstack/stack/control-client.js';
 import { STACK_ENV_NAMES } from '../../localstack/stack/stack-env.js';
-import { envWithoutStack, runNpmScript } from '../support/cli-process.js';
+import { envWithoutStack, runNpmScript, scratchKafkaDataDir } from '../support/cli-process.js';
 import { commandLine, descendants, killTree, parentOf, survivors } from '../support/process-tree.js';
 import { directRedis } from '../support/projection-snapshot.js';
 import { localKafkaClient } from '../support/read-back.js';
 
-type DevProcess = ReturnType<typeof runNpmScript>;
+type DevProcess = ReturnType<typeof runNpmScript> & { removeKafkaData(): void };
 
 // Bundling eight functions takes seconds on a quiet machine and minutes on a crowded one.
 const READY_MS = 270_000;
@@ -27,15 +27,18 @@ async function startDev(
 ): Promise<{ dev: DevProcess; lambdaPort: number; issuerFile: string }> {
   const lambdaPort = await freePort();
   const issuerFile = join(mkdtempSync(join(tmpdir(), 'banku-dev-issuer-')), 'local-issuer.json');
-  const dev = runNpmScript(
+  const kafkaData = scratchKafkaDataDir();
+  const npm = runNpmScript(
     'dev',
     envWithoutStack({
+      ...kafkaData.env,
       REDIS_KEY_PREFIX: prefix,
       BANKU_HTTP_PORT: String(await freePort()),
       BANKU_LAMBDA_PORT: String(lambdaPort),
       BANKU_ISSUER_FILE: issuerFile,
     }),
   );
+  const dev = Object.assign(npm, { removeKafkaData: kafkaData.remove });
   issuerFiles.set(dev, issuerFile);
   await dev.waitForLine('ready', READY_MS);
   return { dev, lambdaPort, issuerFile };
@@ -90,7 +93,10 @@ function devProcesses(dev: DevProcess): { offline: number; stack: number[] } {
 }
 
 async function stopDev(dev: DevProcess | undefined, prefix: string) {
-  if (dev) killTree(dev.child);
+  if (dev) {
+    killTree(dev.child);
+    dev.removeKafkaData();
+  }
   const issuerFile = dev && issuerFiles.get(dev);
   if (issuerFile) rmSync(dirname(issuerFile), { recursive: true, force: true });
   const redis = directRedis();

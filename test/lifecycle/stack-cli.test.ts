@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { envWithoutStack, runNpmScript } from '../support/cli-process.js';
+import { envWithoutStack, runNpmScript, scratchKafkaDataDir } from '../support/cli-process.js';
 import { descendants, killTree, survivors } from '../support/process-tree.js';
 
 describe('npm run stack', () => {
   it('prints the environment and ready, serves it, and leaves no process behind on SIGTERM', async () => {
-    const stack = runNpmScript('stack', envWithoutStack());
+    const kafkaData = scratchKafkaDataDir();
+    const stack = runNpmScript('stack', envWithoutStack(kafkaData.env));
     try {
       await stack.waitForLine('ready', 60_000);
       const values = Object.fromEntries(
@@ -46,6 +47,7 @@ describe('npm run stack', () => {
       expect(await survivors(started)).toEqual([]);
     } finally {
       killTree(stack.child);
+      kafkaData.remove();
     }
   }, 90_000);
 });
