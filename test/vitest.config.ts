@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { APACHE_ONLY_SUITES } from './kafka-suites.js';
 
 export default defineConfig({
   // `.lua` files are imported as their text, as esbuild's text loader does in the Lambda bundles.
@@ -12,6 +13,7 @@ export default defineConfig({
   test: {
     root: new URL('..', import.meta.url).pathname,
     include: ['test/**/*.test.ts'],
+    exclude: ['**/node_modules/**', APACHE_ONLY_SUITES],
     globalSetup: ['test/global-setup.ts'],
     setupFiles: ['test/stack-env.ts'],
     testTimeout: 30_000,

@@ -26,6 +26,8 @@ export interface PendingTransaction {
   transactionId: string;
   type: 'account_open' | 'deposit' | 'withdrawal' | 'transfer';
   accountId: string;
+  /** Subject of the principal who asked: until the projector decides, only they (and operators) may read it. */
+  initiator: string;
   at: string;
 }
 
@@ -85,7 +87,7 @@ export class CommandAdmissions {
     const outcome =
       idempotencyKey === null
         ? 'new'
-        : await this.#claim(this.idempotencyKeyName(idempotencyKey), {
+        : await this.#claim(this.idempotencyKeyName(pending.initiator, idempotencyKey), {
             fingerprint,
             transactionId: pending.transactionId,
           });
@@ -137,9 +139,13 @@ export class CommandAdmissions {
     return value ? (JSON.parse(String(value)) as PendingTransaction) : undefined;
   }
 
-  // Keys are hashed: an Idempotency-Key is client text of up to 255 characters.
-  idempotencyKeyName(idempotencyKey: string): string {
-    return `${this.prefix}:idempotency:${createHash('sha256').update(idempotencyKey).digest('hex')}`;
+  // Keys are hashed: an Idempotency-Key is client text of up to 255 characters. Each principal has keys
+  // of its own: another customer sending the same key neither replays nor blocks this one's request.
+  idempotencyKeyName(principal: string, idempotencyKey: string): string {
+    const hash = createHash('sha256')
+      .update(JSON.stringify([principal, idempotencyKey]))
+      .digest('hex');
+    return `${this.prefix}:idempotency:${hash}`;
   }
 
   pendingKeyName(transactionId: string): string {

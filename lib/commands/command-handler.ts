@@ -3,6 +3,7 @@ import { keyPrefix } from '../config/env.js';
 import { topicName } from '../config/topics.js';
 import { httpHandler } from '../http/handler.js';
 import { DEFAULT_PUBLISH_TIMEOUT_MS, publish } from '../kafka/producer.js';
+import { queryContext } from '../queries/query-context.js';
 import { redisClient } from '../redis/client.js';
 import { ABANDON_BUDGET_MS, CommandAdmissions } from './admission.js';
 import type { CommandRoute } from './command-routes.js';
@@ -18,6 +19,10 @@ export const lambdaCommandDependencies: CommandDependencies = {
       admissions = undefined;
     });
     return admissions;
+  },
+  accountOwner: async (accountId) => {
+    const { store, namespace } = await queryContext();
+    return (await store.accountOwnership(namespace, accountId))?.owner;
   },
   publish: async (message) => {
     await publish([message]);

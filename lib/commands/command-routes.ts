@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { createEvent } from '../events/create-event.js';
 import type { RequestIds } from '../events/ids.js';
+import type { Principal } from '../auth/types.js';
 import type { BankEvent, EventMetadata } from '../events/types.js';
 import type { PendingTransaction } from './admission.js';
 import { AmountBody, OpenAccountBody, TransferBody } from './request-schemas.js';
@@ -11,6 +12,8 @@ export interface CommandInput<Body> {
   /** The `{id}` of the path; undefined for `POST /accounts`. */
   accountId: string | undefined;
   ids: RequestIds;
+  /** Who asked; the projector decides whether it may (it must own the account it acts on). */
+  principal: Principal;
   metadata: EventMetadata;
   occurredAt: string;
 }
@@ -48,13 +51,13 @@ export const openAccountRoute: CommandRoute<typeof OpenAccountBody> = {
   type: 'account_open',
   hasAccountPath: false,
   body: OpenAccountBody,
-  toEvent: ({ body, ids, metadata, occurredAt }) =>
+  toEvent: ({ body, ids, principal, metadata, occurredAt }) =>
     createEvent<'AccountOpenRequested'>({
       eventId: ids.eventId,
       type: 'AccountOpenRequested',
       accountId: ids.accountId,
       occurredAt,
-      data: { transactionId: ids.transactionId, name: body.name, currency: body.currency },
+      data: { transactionId: ids.transactionId, name: body.name, currency: body.currency, principal },
       metadata,
     }),
   answer: (event) => ({ accountId: event.accountId, ...pendingAnswer(event) }),
@@ -71,13 +74,13 @@ function amountRoute(
     type,
     hasAccountPath: true,
     body: AmountBody,
-    toEvent: ({ body, accountId, ids, metadata, occurredAt }) =>
+    toEvent: ({ body, accountId, ids, principal, metadata, occurredAt }) =>
       createEvent({
         eventId: ids.eventId,
         type: eventType,
         accountId: accountId as string,
         occurredAt,
-        data: { transactionId: ids.transactionId, amount: body.amount },
+        data: { transactionId: ids.transactionId, amount: body.amount, principal },
         metadata,
       }),
     answer: pendingAnswer,
@@ -100,13 +103,18 @@ export const transferRoute: CommandRoute<typeof TransferBody> = {
     body.toAccountId.toLowerCase() === accountId?.toLowerCase()
       ? [{ path: 'body.toAccountId', message: 'must differ from the source account in the path' }]
       : [],
-  toEvent: ({ body, accountId, ids, metadata, occurredAt }) =>
+  toEvent: ({ body, accountId, ids, principal, metadata, occurredAt }) =>
     createEvent<'TransferRequested'>({
       eventId: ids.eventId,
       type: 'TransferRequested',
       accountId: accountId as string,
       occurredAt,
-      data: { transactionId: ids.transactionId, toAccountId: body.toAccountId, amount: body.amount },
+      data: {
+        transactionId: ids.transactionId,
+        toAccountId: body.toAccountId,
+        amount: body.amount,
+        principal,
+      },
       metadata,
     }),
   answer: pendingAnswer,

@@ -1,5 +1,7 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import type { z } from 'zod';
+import type { Principal } from '../auth/types.js';
+import { mayActOn, mayOpenAccount } from '../domain/ownership.js';
 import { encodeEvent } from '../events/codec.js';
 import { kafkaHeaders } from '../events/headers.js';
 import { requestFingerprint, requestIds } from '../events/ids.js';
@@ -27,6 +29,8 @@ export interface OutgoingMessage {
 /** What a command needs from the outside world; the Lambda wires the real ones, tests may wire others. */
 export interface CommandDependencies {
   admissions: () => Promise<CommandAdmissions>;
+  /** The account's owner as the projection shows it now, or undefined while it shows no such account. */
+  accountOwner: (accountId: string) => Promise<string | undefined>;
   /** Settles within {@link CommandDependencies.publishTimeoutMs}, acknowledged or not. */
   publish: (message: OutgoingMessage) => Promise<void>;
   /**
@@ -46,6 +50,8 @@ export interface CommandDependencies {
 /** What the HTTP adapter knows of the request besides the event. */
 export interface CommandContext {
   correlationId: string;
+  /** Who asks, as the authorizer verified it. */
+  principal: Principal;
   /** When the request must be answered by (epoch ms); undefined for a direct call without a deadline. */
   answerBy?: number | undefined;
 }
@@ -57,6 +63,11 @@ export interface CommandContext {
  * and nothing was published. A publish that is not acknowledged answers 503 `kafka_unavailable` with
  * the `transactionId` (see {@link publishNotConfirmed}). Both carry `Retry-After`, and a retry with the
  * same key publishes the same event id, so it takes effect at most once.
+ *
+ * A principal that may not act on the account answers 403 `{error: "forbidden"}` and changes nothing:
+ * an operator always, a customer when the projection already shows another owner. The rule is the
+ * projector's own (`lib/domain/ownership.ts`), which decides `forbidden` for whatever gets past here
+ * (an account still being opened, say).
  *
  * @example
  * ```ts
@@ -73,11 +84,21 @@ export async function handleCommand<Schema extends z.ZodType>(
   dependencies: CommandDependencies,
   context: CommandContext,
 ): Promise<APIGatewayProxyResult> {
+  const { principal } = context;
   const { accountId, body, idempotencyKey } = parseRequest(route, request);
+  // Admission (and the early ownership check before it) must end while the publish still has its whole
+  // budget, and the abandonment after a publish that is not confirmed its own: past that point the
+  // command is refused before anything reaches the log.
+  const admitBy =
+    context.answerBy === undefined
+      ? undefined
+      : context.answerBy - dependencies.publishTimeoutMs - dependencies.abandonTimeoutMs;
+  await refuseEarly(principal, accountId, dependencies, admitBy);
   const fingerprint = requestFingerprint({
     method: request.httpMethod || 'POST',
     path: `/${route.name}/${accountId ?? ''}`,
     body,
+    principal: principal.subject,
   });
   const ids = requestIds({ idempotencyKey, fingerprint });
   const occurredAt = (dependencies.now?.() ?? new Date()).toISOString();
@@ -85,17 +106,11 @@ export async function handleCommand<Schema extends z.ZodType>(
     body,
     accountId,
     ids,
+    principal,
     occurredAt,
     metadata: { correlationId: context.correlationId, causationId: null, idempotencyKey },
   });
 
-  // Admission must end while the publish still has its whole budget, and the abandonment after a
-  // publish that is not confirmed its own: past that point the command is refused before anything
-  // reaches the log.
-  const admitBy =
-    context.answerBy === undefined
-      ? undefined
-      : context.answerBy - dependencies.publishTimeoutMs - dependencies.abandonTimeoutMs;
   const admission = await beforeDeadline(
     dependencies.admissions().then((admissions) =>
       admissions.admit({
@@ -105,6 +120,7 @@ export async function handleCommand<Schema extends z.ZodType>(
           transactionId: ids.transactionId,
           type: route.type,
           accountId: event.accountId,
+          initiator: principal.subject,
           at: occurredAt,
         },
       }),
@@ -141,6 +157,35 @@ export async function handleCommand<Schema extends z.ZodType>(
       publishNotConfirmed(error, ids.transactionId, admissionsOf(dependencies), context.answerBy),
     );
   return jsonResponse(202, route.answer(event));
+}
+
+async function refuseEarly(
+  principal: Principal,
+  accountId: string | undefined,
+  dependencies: CommandDependencies,
+  answerBy: number | undefined,
+): Promise<void> {
+  if (accountId === undefined) {
+    if (!mayOpenAccount(principal)) throw forbidden('operators read accounts; they do not open them');
+    return;
+  }
+  if (principal.kind !== 'customer') throw forbidden('operators read accounts; they do not move money');
+  const owner = await beforeDeadline(dependencies.accountOwner(accountId), answerBy).catch(
+    (error: unknown) => {
+      logger.warn('account owner read failed', { error: error as Error });
+      throw new ServiceUnavailableError(
+        'redis_unavailable',
+        'the projection did not answer in time; nothing was published, retry later',
+        1,
+      );
+    },
+  );
+  if (owner !== undefined && !mayActOn(principal, { owner }))
+    throw forbidden('only the owner of this account may move money from or into it');
+}
+
+function forbidden(message: string): HttpError {
+  return new HttpError(403, { error: 'forbidden', message });
 }
 
 /**

@@ -14,6 +14,7 @@
 import { parseClusterArn } from '../kafka/bootstrap-brokers.js';
 import { DEFAULT_KEY_PREFIX } from './defaults.js';
 import { keyPrefix } from './env.js';
+import { DEFAULT_OPERATOR_CLAIM, DEFAULT_OPERATOR_VALUE } from '../auth/config.js';
 import { ConfigurationError } from './errors.js';
 import { TOPIC_ROLES, type TopicRole, topicName, topicPrefix } from './topics.js';
 
@@ -71,7 +72,31 @@ export const STAGE_PARAMETERS = {
     holds: 'the ARN of the SNS topic the alarms notify',
     placeholder: 'arn:aws:sns:us-east-1:000000000000:banku-local-alarms',
   },
+  authIssuer: {
+    ssmName: 'auth-issuer',
+    list: false,
+    holds:
+      'the issuer of the bearer tokens, an https URL (a Cognito user pool: https://cognito-idp.<region>.amazonaws.com/<poolId>)',
+    placeholder: 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_placeholder',
+  },
+  authAudience: {
+    ssmName: 'auth-audience',
+    list: false,
+    holds: 'the audience the bearer tokens must name (a Cognito app client id)',
+    placeholder: 'banku-local',
+  },
 } as const satisfies Record<string, StageParameter>;
+
+/**
+ * Settings a stage may give (with `--param` or in SSM like the others) and otherwise takes as they are
+ * here: an empty JWKS URL means `<issuer>/.well-known/jwks.json` (Cognito, Auth0); the operator claim
+ * and value name who is an operator (a Cognito group by default).
+ */
+export const OPTIONAL_STAGE_PARAMETERS = {
+  authJwksUrl: { ssmName: 'auth-jwks-url', default: '' },
+  authOperatorClaim: { ssmName: 'auth-operator-claim', default: DEFAULT_OPERATOR_CLAIM },
+  authOperatorValue: { ssmName: 'auth-operator-value', default: DEFAULT_OPERATOR_VALUE },
+} as const;
 
 /** A `--param` name of {@link STAGE_PARAMETERS}. */
 export type StageParameterName = keyof typeof STAGE_PARAMETERS;
@@ -88,6 +113,11 @@ export const LOCAL_STAGE_VARIABLES = [
   'UPSTASH_REDIS_REST_URL',
   'BANKU_API_KEY',
   'BANKU_BUILD_ID',
+  'AUTH_ISSUER',
+  'AUTH_AUDIENCE',
+  'AUTH_JWKS_URL',
+  'AUTH_OPERATOR_CLAIM',
+  'AUTH_OPERATOR_VALUE',
 ] as const;
 
 /** The names that keep one stage's data and metrics apart from every other stage's. */
@@ -121,6 +151,14 @@ export interface StageSettings extends StageNames {
   readonly apiKeyValue: string | null;
   /** serverless-esbuild's work folder, one per stage (and per local build id) so builds can run side by side. */
   readonly esbuildWorkFolder: string;
+  /** What the authorizer checks bearer tokens against (its `AUTH_*` variables, see `lib/auth/config.ts`). */
+  readonly auth: {
+    readonly issuer: string;
+    readonly audience: string;
+    readonly jwksUrl: string;
+    readonly operatorClaim: string;
+    readonly operatorValue: string;
+  };
 }
 
 /** Where a deployable stage's parameters come from. */
@@ -255,7 +293,53 @@ export async function stageSettings(
     upstashTokenParameter: ssmParameterPath(stage, 'upstash-redis-rest-token'),
     apiKeyValue: null,
     esbuildWorkFolder: `.esbuild/stage-${stage}`,
+    auth: await deployableAuth(stage, values, sources),
   };
+}
+
+// The local issuer (npm run dev's) exists only on a developer's machine: a deployable stage names a
+// real one, reachable over https, or packaging stops here.
+const THIS_MACHINE = /^(localhost|127(\.\d{1,3}){3}|\[::1\]|0\.0\.0\.0|\[::\])$/i;
+
+async function deployableAuth(
+  stage: string,
+  values: Record<StageParameterName, string | readonly string[]>,
+  sources: StageParameterSources,
+): Promise<StageSettings['auth']> {
+  const optional = {} as Record<keyof typeof OPTIONAL_STAGE_PARAMETERS, string>;
+  for (const [name, parameter] of Object.entries(OPTIONAL_STAGE_PARAMETERS) as [
+    keyof typeof OPTIONAL_STAGE_PARAMETERS,
+    (typeof OPTIONAL_STAGE_PARAMETERS)[keyof typeof OPTIONAL_STAGE_PARAMETERS],
+  ][]) {
+    const value = sources.param(name) ?? (await sources.ssm(ssmParameterPath(stage, parameter.ssmName)));
+    optional[name] = value === null || value.length === 0 ? parameter.default : String(value);
+  }
+  const issuer = String(values.authIssuer);
+  requireRemoteHttps(`authIssuer (${ssmParameterPath(stage, 'auth-issuer')})`, issuer);
+  if (optional.authJwksUrl)
+    requireRemoteHttps(`authJwksUrl (${ssmParameterPath(stage, 'auth-jwks-url')})`, optional.authJwksUrl);
+  return {
+    issuer,
+    audience: String(values.authAudience),
+    jwksUrl: optional.authJwksUrl,
+    operatorClaim: optional.authOperatorClaim,
+    operatorValue: optional.authOperatorValue,
+  };
+}
+
+function requireRemoteHttps(variable: string, value: string): void {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch (error) {
+    throw new ConfigurationError(variable, `must be an absolute https URL, got "${value}"`, { cause: error });
+  }
+  if (url.protocol !== 'https:' || THIS_MACHINE.test(url.hostname)) {
+    throw new ConfigurationError(
+      variable,
+      `must be an https URL of a real token issuer, got "${value}": the local issuer is for the local stage only`,
+    );
+  }
 }
 
 function localSettings(env: NodeJS.ProcessEnv): StageSettings {
@@ -279,6 +363,14 @@ function localSettings(env: NodeJS.ProcessEnv): StageSettings {
     upstashTokenParameter: ssmParameterPath(LOCAL_STAGE, 'upstash-redis-rest-token'),
     apiKeyValue: env.BANKU_API_KEY || null,
     esbuildWorkFolder: `.esbuild/${env.BANKU_BUILD_ID?.trim() || 'default'}`,
+    // The local stack's issuer (localstack/issuer) when it runs; placeholders for a local package.
+    auth: {
+      issuer: env.AUTH_ISSUER?.trim() || String(placeholder('authIssuer')),
+      audience: env.AUTH_AUDIENCE?.trim() || String(placeholder('authAudience')),
+      jwksUrl: env.AUTH_JWKS_URL?.trim() ?? '',
+      operatorClaim: env.AUTH_OPERATOR_CLAIM?.trim() || DEFAULT_OPERATOR_CLAIM,
+      operatorValue: env.AUTH_OPERATOR_VALUE?.trim() || DEFAULT_OPERATOR_VALUE,
+    },
   };
 }
 

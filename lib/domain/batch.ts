@@ -2,6 +2,7 @@ import { factId } from '../events/ids.js';
 import type { BankEvent } from '../events/types.js';
 import { decide, decideAbandoned, isCommandRequest } from './decide.js';
 import { evolve } from './evolve.js';
+import { isForbidden } from './ownership.js';
 import { DEFAULT_RULES, type DecisionRules } from './rules.js';
 import type { Account, AccountsState, Outcome } from './types.js';
 
@@ -62,7 +63,8 @@ export interface EvolveBatchOptions {
  * id was already decided (in `applied`, or earlier in the batch) is returned in `duplicates` and decides
  * nothing: a producer retry, a redelivered batch or a republished saga step moves money once.
  *
- * A command request whose transaction is in `abandoned` is rejected `abandoned` whatever the state.
+ * A command request whose transaction is in `abandoned` is rejected `abandoned` whatever the state,
+ * unless its principal had no right to make it: that stays `forbidden`, with no trace on the account.
  *
  * Pure: the same requests, state and options always give the same facts. `decide` reads only the account
  * a request is keyed by, so each request is decided over that one account, not a copy of the whole state.
@@ -86,10 +88,15 @@ export function decideBatch(
       continue;
     }
     decided.add(request.eventId);
+    const decision = decide(request, fold.stateOf(request.accountId), rules);
+    // Ownership first: a request its principal had no right to make stays `forbidden` even when its
+    // command abandoned it, so that it leaves no trace on another's account (see `isForbidden`).
     const facts =
-      isCommandRequest(request) && options.abandoned?.has(request.data.transactionId)
+      isCommandRequest(request) &&
+      options.abandoned?.has(request.data.transactionId) &&
+      !decision.some(isForbidden)
         ? [decideAbandoned(request)]
-        : decide(request, fold.stateOf(request.accountId), rules);
+        : decision;
     for (const fact of facts) fold.apply(fact);
   }
   return fold.result(duplicates);

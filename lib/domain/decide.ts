@@ -8,6 +8,7 @@ import type {
   WithdrawalRequested,
 } from '../events/types.js';
 import { unreachable } from './exhaustive.js';
+import { mayActOn, mayOpenAccount } from './ownership.js';
 import { DEFAULT_RULES, type DecisionRules } from './rules.js';
 import type { Account, AccountsState, Outcome, OutcomeBase } from './types.js';
 
@@ -27,20 +28,23 @@ function exceedsLimit(account: Account, amount: number, rules: DecisionRules): b
 }
 
 function openAccount(request: AccountOpenRequested, account: Account | undefined): Outcome {
-  const { name, currency } = request.data;
-  if (account)
-    return { ...base('AccountOpenRejected', request), name, currency, reason: 'account_already_exists' };
-  return { ...base('AccountOpened', request), name, currency };
+  const { name, currency, principal } = request.data;
+  const rejected = { ...base('AccountOpenRejected', request), name, currency, initiator: principal.subject };
+  if (!mayOpenAccount(principal)) return { ...rejected, reason: 'forbidden' };
+  if (account) return { ...rejected, reason: 'account_already_exists' };
+  return { ...base('AccountOpened', request), name, currency, owner: principal.subject };
 }
 
 function deposit(request: DepositRequested, account: Account | undefined, rules: DecisionRules): Outcome {
-  const { amount } = request.data;
-  if (!account) return { ...base('DepositRejected', request), amount, reason: 'account_not_found' };
-  if (exceedsLimit(account, amount, rules)) {
-    return { ...base('DepositRejected', request), amount, reason: 'balance_limit_exceeded' };
-  }
+  const { amount, principal } = request.data;
+  const initiator = principal.subject;
+  const rejected = { ...base('DepositRejected', request), amount, initiator };
+  if (!account) return { ...rejected, reason: 'account_not_found' };
+  if (!mayActOn(principal, account)) return { ...rejected, reason: 'forbidden' };
+  if (exceedsLimit(account, amount, rules)) return { ...rejected, reason: 'balance_limit_exceeded' };
   return {
     ...base('Deposited', request),
+    initiator,
     amount,
     currency: account.currency,
     balanceAfter: account.balance + amount,
@@ -48,12 +52,15 @@ function deposit(request: DepositRequested, account: Account | undefined, rules:
 }
 
 function withdraw(request: WithdrawalRequested, account: Account | undefined): Outcome {
-  const { amount } = request.data;
-  if (!account) return { ...base('WithdrawalRejected', request), amount, reason: 'account_not_found' };
-  if (amount > account.balance)
-    return { ...base('WithdrawalRejected', request), amount, reason: 'insufficient_funds' };
+  const { amount, principal } = request.data;
+  const initiator = principal.subject;
+  const rejected = { ...base('WithdrawalRejected', request), amount, initiator };
+  if (!account) return { ...rejected, reason: 'account_not_found' };
+  if (!mayActOn(principal, account)) return { ...rejected, reason: 'forbidden' };
+  if (amount > account.balance) return { ...rejected, reason: 'insufficient_funds' };
   return {
     ...base('Withdrawn', request),
+    initiator,
     amount,
     currency: account.currency,
     balanceAfter: account.balance - amount,
@@ -61,17 +68,18 @@ function withdraw(request: WithdrawalRequested, account: Account | undefined): O
 }
 
 function debitTransfer(request: TransferRequested, account: Account | undefined): Outcome {
-  const { amount, toAccountId: counterpartyAccountId } = request.data;
-  const rejected = base('TransferRejected', request);
+  const { amount, toAccountId: counterpartyAccountId, principal } = request.data;
+  const initiator = principal.subject;
+  const rejected = { ...base('TransferRejected', request), amount, counterpartyAccountId, initiator };
   // Self-transfer is checked first: it is wrong whatever the state, and must not become a debit + refund loop.
-  if (counterpartyAccountId === request.accountId) {
-    return { ...rejected, amount, counterpartyAccountId, reason: 'invalid_transfer' };
-  }
-  if (!account) return { ...rejected, amount, counterpartyAccountId, reason: 'account_not_found' };
-  if (amount > account.balance)
-    return { ...rejected, amount, counterpartyAccountId, reason: 'insufficient_funds' };
+  if (counterpartyAccountId === request.accountId) return { ...rejected, reason: 'invalid_transfer' };
+  if (!account) return { ...rejected, reason: 'account_not_found' };
+  // Ownership of the source only: anyone's account may receive a transfer.
+  if (!mayActOn(principal, account)) return { ...rejected, reason: 'forbidden' };
+  if (amount > account.balance) return { ...rejected, reason: 'insufficient_funds' };
   return {
     ...base('TransferDebited', request),
+    initiator,
     amount,
     currency: account.currency,
     balanceAfter: account.balance - amount,
@@ -169,21 +177,23 @@ export function isCommandRequest(request: BankEvent): request is CommandRequest 
  */
 export function decideAbandoned(request: CommandRequest): Outcome {
   const reason = 'abandoned' as const;
+  const initiator = request.data.principal.subject;
   switch (request.type) {
     case 'AccountOpenRequested':
       return {
         ...base('AccountOpenRejected', request),
+        initiator,
         name: request.data.name,
         currency: request.data.currency,
         reason,
       };
     case 'DepositRequested':
-      return { ...base('DepositRejected', request), amount: request.data.amount, reason };
+      return { ...base('DepositRejected', request), initiator, amount: request.data.amount, reason };
     case 'WithdrawalRequested':
-      return { ...base('WithdrawalRejected', request), amount: request.data.amount, reason };
+      return { ...base('WithdrawalRejected', request), initiator, amount: request.data.amount, reason };
     case 'TransferRequested': {
       const { amount, toAccountId: counterpartyAccountId } = request.data;
-      return { ...base('TransferRejected', request), amount, counterpartyAccountId, reason };
+      return { ...base('TransferRejected', request), initiator, amount, counterpartyAccountId, reason };
     }
     default:
       return unreachable(request);
@@ -196,12 +206,14 @@ export function decideAbandoned(request: CommandRequest): Outcome {
  * that account's partition alone and a replay decides the same.
  *
  * Rules, in the order they are checked:
- * - open: id taken → `account_already_exists`.
- * - deposit: missing → `account_not_found`; balance would pass `rules.balanceLimit` (MAX_SAFE_INTEGER by
- *   default) → `balance_limit_exceeded`.
- * - withdrawal: missing → `account_not_found`; amount > balance → `insufficient_funds`.
- * - transfer (source): to itself → `invalid_transfer`; missing → `account_not_found`; amount > balance →
- *   `insufficient_funds`; else debited (amount in flight).
+ * - open: not a customer → `forbidden`; id taken → `account_already_exists`; else opened, owned by the
+ *   principal.
+ * - deposit: missing → `account_not_found`; not the owner's request → `forbidden`; balance would pass
+ *   `rules.balanceLimit` (MAX_SAFE_INTEGER by default) → `balance_limit_exceeded`.
+ * - withdrawal: missing → `account_not_found`; not the owner's → `forbidden`; amount > balance →
+ *   `insufficient_funds`.
+ * - transfer (source): to itself → `invalid_transfer`; missing → `account_not_found`; not the source
+ *   owner's → `forbidden`; amount > balance → `insufficient_funds`; else debited (amount in flight).
  * - credit (destination): from itself → `invalid_transfer`; missing → `account_not_found`; other currency →
  *   `currency_mismatch`; limit → `balance_limit_exceeded`; else credited.
  * - refund (source): to itself → `invalid_transfer`; missing → `account_not_found`; limit →

@@ -1,6 +1,7 @@
 import { MAX_BALANCE } from '../events/primitives.js';
 import { OutcomeNotApplicableError } from './errors.js';
 import { unreachable } from './exhaustive.js';
+import { isForbidden } from './ownership.js';
 import type { Account, AccountsState, Outcome } from './types.js';
 
 function withAccount(state: AccountsState, account: Account): AccountsState {
@@ -38,8 +39,9 @@ function moveBalance(
 function recordRejection(state: AccountsState, outcome: Outcome): AccountsState {
   const account = state.get(outcome.accountId);
   // A rejection for a missing account is still an outcome (the transaction's status), but there is no account
-  // to record it on.
-  if (!account) return state;
+  // to record it on. Nor is a forbidden request recorded on the account it was refused on: it was never the
+  // requester's to touch, and its owner's history and version stay theirs alone.
+  if (!account || isForbidden(outcome)) return state;
   return withAccount(state, { ...account, version: account.version + 1, updatedAt: outcome.at });
 }
 
@@ -59,9 +61,10 @@ export function evolve(state: AccountsState, outcome: Outcome): AccountsState {
       if (state.has(outcome.accountId)) {
         throw new OutcomeNotApplicableError(outcome.type, outcome.accountId, 'account already exists');
       }
-      const { accountId, name, currency, at } = outcome;
+      const { accountId, owner, name, currency, at } = outcome;
       return withAccount(state, {
         accountId,
+        owner,
         name,
         currency,
         balance: 0,

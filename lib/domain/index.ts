@@ -12,6 +12,7 @@ export { OutcomeNotApplicableError } from './errors.js';
 export { evolve } from './evolve.js';
 export { unreachable } from './exhaustive.js';
 export { addLedgerDelta, ledgerDelta, ZERO_LEDGER_DELTA } from './ledger.js';
+export { isForbidden, mayActOn, mayOpenAccount, maySee, maySeeTransaction } from './ownership.js';
 export { DEFAULT_RULES, type DecisionRules } from './rules.js';
 export { followUps } from './saga.js';
 export { accountsState, initialState } from './state.js';

@@ -1,14 +1,31 @@
+import type { z } from 'zod';
+import type { Principal as PrincipalSchema } from '../events/primitives.js';
 import type { ReasonCode } from '../events/types.js';
+
+/**
+ * Who asked for a request: a customer or an operator, by the subject (`sub`) of their verified bearer
+ * token; the shape the requests carry on the log (`lib/events/primitives.ts`).
+ * - A **customer** opens accounts, which it then owns, acts on its own accounts and reads what
+ *   concerns them.
+ * - An **operator** (a token with the operator group or scope named in config) reads every account and
+ *   moves no money.
+ *
+ * @example
+ * const principal: Principal = { kind: 'customer', subject: 'alice' };
+ */
+export type Principal = z.output<typeof PrincipalSchema>;
 
 /**
  * One account as the projection knows it. `version` counts the outcomes recorded on the account (opening,
  * every applied and every rejected request that concerned it); `updatedAt` is the `at` of the latest one.
  *
  * @example
- * const account: Account = { accountId, name: 'Ada', currency: 'EUR', balance: 0, version: 1, openedAt: at, updatedAt: at };
+ * const account: Account = { accountId, owner: 'alice', name: 'Ada', currency: 'EUR', balance: 0, version: 1, openedAt: at, updatedAt: at };
  */
 export interface Account {
   readonly accountId: string;
+  /** Subject of the customer who opened it: the only principal that may act on it. */
+  readonly owner: string;
   readonly name: string;
   readonly currency: string;
   /** Minor units; 0 ≤ balance ≤ Number.MAX_SAFE_INTEGER. */
@@ -52,20 +69,25 @@ export interface OutcomeBase<T extends string> {
  * { type: 'AccountOpened', accountId, transactionId, requestEventId, correlationId, at, name: 'Ada', currency: 'EUR' }
  */
 export interface AccountOpened extends OutcomeBase<'AccountOpened'> {
+  /** The subject of the customer who asked: the account's owner. */
+  readonly owner: string;
   readonly name: string;
   readonly currency: string;
 }
 
 /**
- * Opening refused because the account id is taken.
+ * Opening refused because the account id is taken, or `forbidden`: the principal may not open accounts
+ * (an operator).
  *
  * @example
  * outcome.reason === 'account_already_exists';
  */
 export interface AccountOpenRejected extends OutcomeBase<'AccountOpenRejected'> {
+  /** The subject of the principal who asked. */
+  readonly initiator: string;
   readonly name: string;
   readonly currency: string;
-  readonly reason: 'account_already_exists' | 'abandoned';
+  readonly reason: 'account_already_exists' | 'forbidden' | 'abandoned';
 }
 
 /**
@@ -75,6 +97,8 @@ export interface AccountOpenRejected extends OutcomeBase<'AccountOpenRejected'> 
  * outcome.balanceAfter === previous.balance + outcome.amount;
  */
 export interface Deposited extends OutcomeBase<'Deposited'> {
+  /** The subject of the principal who asked. */
+  readonly initiator: string;
   readonly amount: number;
   readonly currency: string;
   readonly balanceAfter: number;
@@ -87,8 +111,10 @@ export interface Deposited extends OutcomeBase<'Deposited'> {
  * outcome.reason === 'balance_limit_exceeded';
  */
 export interface DepositRejected extends OutcomeBase<'DepositRejected'> {
+  /** The subject of the principal who asked. */
+  readonly initiator: string;
   readonly amount: number;
-  readonly reason: 'account_not_found' | 'balance_limit_exceeded' | 'abandoned';
+  readonly reason: 'account_not_found' | 'forbidden' | 'balance_limit_exceeded' | 'abandoned';
 }
 
 /**
@@ -98,6 +124,8 @@ export interface DepositRejected extends OutcomeBase<'DepositRejected'> {
  * outcome.balanceAfter === previous.balance - outcome.amount;
  */
 export interface Withdrawn extends OutcomeBase<'Withdrawn'> {
+  /** The subject of the principal who asked. */
+  readonly initiator: string;
   readonly amount: number;
   readonly currency: string;
   readonly balanceAfter: number;
@@ -110,8 +138,10 @@ export interface Withdrawn extends OutcomeBase<'Withdrawn'> {
  * outcome.reason === 'insufficient_funds';
  */
 export interface WithdrawalRejected extends OutcomeBase<'WithdrawalRejected'> {
+  /** The subject of the principal who asked. */
+  readonly initiator: string;
   readonly amount: number;
-  readonly reason: 'account_not_found' | 'insufficient_funds' | 'abandoned';
+  readonly reason: 'account_not_found' | 'forbidden' | 'insufficient_funds' | 'abandoned';
 }
 
 /**
@@ -121,6 +151,8 @@ export interface WithdrawalRejected extends OutcomeBase<'WithdrawalRejected'> {
  * followUps(outcome); // [TransferCreditRequested keyed by outcome.counterpartyAccountId]
  */
 export interface TransferDebited extends OutcomeBase<'TransferDebited'> {
+  /** The subject of the principal who asked. */
+  readonly initiator: string;
   readonly amount: number;
   /** The source account's currency; the credit must land in the same one. */
   readonly currency: string;
@@ -136,10 +168,13 @@ export interface TransferDebited extends OutcomeBase<'TransferDebited'> {
  * outcome.reason === 'insufficient_funds';
  */
 export interface TransferRejected extends OutcomeBase<'TransferRejected'> {
+  /** The subject of the principal who asked. */
+  readonly initiator: string;
   readonly amount: number;
   /** The destination account. */
   readonly counterpartyAccountId: string;
-  readonly reason: 'account_not_found' | 'insufficient_funds' | 'invalid_transfer' | 'abandoned';
+  readonly reason:
+    'account_not_found' | 'forbidden' | 'insufficient_funds' | 'invalid_transfer' | 'abandoned';
 }
 
 /**

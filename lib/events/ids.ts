@@ -51,10 +51,12 @@ export interface FingerprintInput {
   readonly path: string;
   /** Parsed JSON body; `undefined` (no body) counts as `null`. */
   readonly body?: unknown;
+  /** Subject of the caller: the same key and body sent by another principal is another request. */
+  readonly principal?: string;
 }
 
 /**
- * Stable hash of a request: SHA-256 (hex) of the canonical JSON of `{ method, path, body }`, so key order and
+ * Stable hash of a request: SHA-256 (hex) of the canonical JSON of `{ method, path, body, principal? }`, so key order and
  * whitespace in the body do not matter but every value does.
  *
  * @example
@@ -66,6 +68,7 @@ export function requestFingerprint(input: FingerprintInput): string {
     method: input.method.toUpperCase(),
     path: input.path,
     body: input.body === undefined ? null : input.body,
+    ...(input.principal === undefined ? {} : { principal: input.principal }),
   });
   return createHash('sha256').update(canonical, 'utf8').digest('hex');
 }

@@ -81,3 +81,20 @@ export const IdempotencyKey = z.string().min(1).max(255);
  * CorrelationId.parse('c0a8012e-req-42');
  */
 export const CorrelationId = z.string().min(1).max(255);
+
+/**
+ * The kinds of principal a request can come from: a customer (owns and acts on its accounts) or an
+ * operator (reads every account, moves no money).
+ *
+ * @example
+ * PRINCIPAL_KINDS.includes('operator'); // true
+ */
+export const PRINCIPAL_KINDS = ['customer', 'operator'] as const;
+
+/**
+ * Who asked: the kind, and the subject (`sub`) of the verified bearer token.
+ *
+ * @example
+ * Principal.parse({ kind: 'customer', subject: 'alice' });
+ */
+export const Principal = z.object({ kind: z.enum(PRINCIPAL_KINDS), subject: z.string().min(1).max(255) });

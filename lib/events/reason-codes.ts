@@ -14,6 +14,7 @@ export const REASON_CODES = [
   'invalid_transfer',
   'account_already_exists',
   'balance_limit_exceeded',
+  'forbidden',
   'abandoned',
 ] as const;
 

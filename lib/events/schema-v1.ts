@@ -6,6 +6,7 @@ import {
   Currency,
   IdempotencyKey,
   IsoDateTime,
+  Principal,
   Uuid,
 } from './primitives.js';
 import { ReasonCodeSchema } from './reason-codes.js';
@@ -52,43 +53,55 @@ function envelope<const T extends string, D extends z.ZodType, M extends z.ZodTy
 }
 
 /**
- * Data of `AccountOpenRequested`; the envelope's `accountId` is the new account's id.
+ * Data of `AccountOpenRequested`; the envelope's `accountId` is the new account's id. The principal will
+ * own the account.
  *
  * @example
- * AccountOpenRequestedDataSchema.parse({ transactionId, name: 'Ada', currency: 'EUR' });
+ * AccountOpenRequestedDataSchema.parse({ transactionId, name: 'Ada', currency: 'EUR', principal });
  */
 export const AccountOpenRequestedDataSchema = z.object({
   transactionId: Uuid,
   name: AccountName,
   currency: Currency,
+  principal: Principal,
 });
 
 /**
- * Data of `DepositRequested`.
+ * Data of `DepositRequested`; the principal must own the account.
  *
  * @example
- * DepositRequestedDataSchema.parse({ transactionId, amount: 500 });
+ * DepositRequestedDataSchema.parse({ transactionId, amount: 500, principal });
  */
-export const DepositRequestedDataSchema = z.object({ transactionId: Uuid, amount: Amount });
+export const DepositRequestedDataSchema = z.object({
+  transactionId: Uuid,
+  amount: Amount,
+  principal: Principal,
+});
 
 /**
- * Data of `WithdrawalRequested`.
+ * Data of `WithdrawalRequested`; the principal must own the account.
  *
  * @example
- * WithdrawalRequestedDataSchema.parse({ transactionId, amount: 500 });
+ * WithdrawalRequestedDataSchema.parse({ transactionId, amount: 500, principal });
  */
-export const WithdrawalRequestedDataSchema = z.object({ transactionId: Uuid, amount: Amount });
+export const WithdrawalRequestedDataSchema = z.object({
+  transactionId: Uuid,
+  amount: Amount,
+  principal: Principal,
+});
 
 /**
- * Data of `TransferRequested`; keyed by the source account (the envelope's `accountId`).
+ * Data of `TransferRequested`; keyed by the source account (the envelope's `accountId`), which the
+ * principal must own. The destination may be anyone's.
  *
  * @example
- * TransferRequestedDataSchema.parse({ transactionId, toAccountId, amount: 500 });
+ * TransferRequestedDataSchema.parse({ transactionId, toAccountId, amount: 500, principal });
  */
 export const TransferRequestedDataSchema = z.object({
   transactionId: Uuid,
   toAccountId: Uuid,
   amount: Amount,
+  principal: Principal,
 });
 
 /**

@@ -7,6 +7,7 @@ import {
   Currency,
   IsoDateTime,
   MAX_BALANCE,
+  Principal,
   Uuid,
 } from '../events/primitives.js';
 import { ReasonCodeSchema } from '../events/reason-codes.js';
@@ -20,6 +21,8 @@ import { ReasonCodeSchema } from '../events/reason-codes.js';
 export const FACT_SCHEMA_VERSION_1 = 1 as const;
 
 const Balance = z.int().min(0).max(MAX_BALANCE);
+/** The subject of the principal who asked (or, on `AccountOpened`, who owns the account). */
+const Subject = Principal.shape.subject;
 
 /**
  * `data` of each fact type, v1: the domain outcome's own fields (see `lib/domain/types.ts`). Strict: a
@@ -30,37 +33,48 @@ const Balance = z.int().min(0).max(MAX_BALANCE);
  * FACT_DATA_V1.Deposited.parse({ transactionId, amount: 500, currency: 'EUR', balanceAfter: 1500 });
  */
 export const FACT_DATA_V1 = {
-  AccountOpened: z.strictObject({ transactionId: Uuid, name: AccountName, currency: Currency }),
-  AccountOpenRejected: z.strictObject({
+  AccountOpened: z.strictObject({
     transactionId: Uuid,
+    owner: Subject,
     name: AccountName,
     currency: Currency,
-    reason: z.enum(['account_already_exists', 'abandoned']),
+  }),
+  AccountOpenRejected: z.strictObject({
+    transactionId: Uuid,
+    initiator: Subject,
+    name: AccountName,
+    currency: Currency,
+    reason: z.enum(['account_already_exists', 'forbidden', 'abandoned']),
   }),
   Deposited: z.strictObject({
     transactionId: Uuid,
+    initiator: Subject,
     amount: Amount,
     currency: Currency,
     balanceAfter: Balance,
   }),
   DepositRejected: z.strictObject({
     transactionId: Uuid,
+    initiator: Subject,
     amount: Amount,
-    reason: z.enum(['account_not_found', 'balance_limit_exceeded', 'abandoned']),
+    reason: z.enum(['account_not_found', 'forbidden', 'balance_limit_exceeded', 'abandoned']),
   }),
   Withdrawn: z.strictObject({
     transactionId: Uuid,
+    initiator: Subject,
     amount: Amount,
     currency: Currency,
     balanceAfter: Balance,
   }),
   WithdrawalRejected: z.strictObject({
     transactionId: Uuid,
+    initiator: Subject,
     amount: Amount,
-    reason: z.enum(['account_not_found', 'insufficient_funds', 'abandoned']),
+    reason: z.enum(['account_not_found', 'forbidden', 'insufficient_funds', 'abandoned']),
   }),
   TransferDebited: z.strictObject({
     transactionId: Uuid,
+    initiator: Subject,
     amount: Amount,
     currency: Currency,
     balanceAfter: Balance,
@@ -68,9 +82,10 @@ export const FACT_DATA_V1 = {
   }),
   TransferRejected: z.strictObject({
     transactionId: Uuid,
+    initiator: Subject,
     amount: Amount,
     counterpartyAccountId: Uuid,
-    reason: z.enum(['account_not_found', 'insufficient_funds', 'invalid_transfer', 'abandoned']),
+    reason: z.enum(['account_not_found', 'forbidden', 'insufficient_funds', 'invalid_transfer', 'abandoned']),
   }),
   TransferCredited: z.strictObject({
     transactionId: Uuid,

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { requestPrincipal } from '../auth/principal-context.js';
+import type { Principal } from '../auth/types.js';
 import { logger, runWithCorrelationId } from '../logging/logger.js';
 import { RedisUnavailableError } from '../redis/errors.js';
 import { answerDeadline } from './deadline.js';
@@ -14,11 +16,13 @@ export interface RequestContext {
   correlationId: string;
   /** When the request must be answered by (epoch ms), see `answerDeadline`; undefined outside Lambda. */
   answerBy: number | undefined;
+  /** Who is calling, as the authorizer verified it; a request without one was answered 401. */
+  principal: Principal;
 }
 
 /**
- * Wraps a route's logic as an API Gateway proxy handler: sets the correlation id on the logs, answers
- * an {@link HttpError} with its own status and body, a Redis that did not answer with 503
+ * Wraps a route's logic as an API Gateway proxy handler: sets the correlation id on the logs, requires
+ * the principal the authorizer established (401 otherwise), answers an {@link HttpError} with its own status and body, a Redis that did not answer with 503
  * `redis_unavailable`, and anything else with a 500 that leaks nothing. Bodies are never logged.
  *
  * @example
@@ -32,12 +36,18 @@ export function httpHandler(
 ) {
   const respond = async (
     event: APIGatewayProxyEvent,
-    { correlationId, answerBy }: RequestContext,
+    { correlationId, answerBy }: Omit<RequestContext, 'principal'>,
   ): Promise<APIGatewayProxyResult> => {
     const started = performance.now();
     try {
-      const response = await handle(event, { correlationId, answerBy });
-      logger.info('request handled', { route, status: response.statusCode, ms: elapsed(started) });
+      const principal = requestPrincipal(event);
+      const response = await handle(event, { correlationId, answerBy, principal });
+      logger.info('request handled', {
+        route,
+        principal: principal.subject,
+        status: response.statusCode,
+        ms: elapsed(started),
+      });
       return withCorrelationId(response, correlationId);
     } catch (error) {
       if (error instanceof RedisUnavailableError) {

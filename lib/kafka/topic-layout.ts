@@ -19,6 +19,9 @@ export interface TopicLayout {
  */
 export const REPLICATED_LAYOUT = { replicationFactor: 3, minInsyncReplicas: 2 } as const;
 
+/** One broker (the local Apache Kafka, docker-compose): one copy, and an acks=all write needs it. */
+export const SINGLE_BROKER_LAYOUT = { replicationFactor: 1, minInsyncReplicas: 1 } as const;
+
 /** One topic as it should exist on the cluster. */
 export interface DesiredTopic {
   readonly role: TopicRole;

@@ -26,8 +26,10 @@
 --   hashes: [{key, from, to}]             HSET field / value pairs (the accounts)
 --   transactions: [{key, from, to}]       HSET field / value pairs, in decision order, before any other
 --                                         write
---   staged: [{key, stage, from, to}]      instead, HSET only over a lower `stage` field (a rebuild replays two
---                                         partitions' facts of one transaction in either order)
+--   staged: [{key, stage, from, to, keep?}]
+--                                         instead, HSET only over a lower `stage` field (a rebuild replays two
+--                                         partitions' facts of one transaction in either order); over a
+--                                         higher one, HSETNX the one field / value pair `keep` names
 --   sortedSets: [{key, from, to}]         ZADD score / member pairs
 --   totals: {key, deltas: {field: delta}} HINCRBY each
 --   outbox: {key, acknowledged: {from, to}, add: {from, to}, returnPending}
@@ -88,7 +90,13 @@ if #abandoned > 0 then return cjson.encode({ status = 'abandoned', transactions 
 for _, hash in ipairs(p.transactions) do redis.call('HSET', KEYS[hash.key], unpack(ARGV, hash.from, hash.to)) end
 for _, hash in ipairs(p.staged) do
   local stage = tonumber(redis.call('HGET', KEYS[hash.key], 'stage') or '-1')
-  if tonumber(hash.stage) > stage then redis.call('HSET', KEYS[hash.key], unpack(ARGV, hash.from, hash.to)) end
+  if tonumber(hash.stage) > stage then
+    redis.call('HSET', KEYS[hash.key], unpack(ARGV, hash.from, hash.to))
+  elseif hash.keep then
+    -- A later stage is there already (facts replayed out of order): keep what it wrote, and add what
+    -- is one value for the whole transaction if it is missing.
+    redis.call('HSETNX', KEYS[hash.key], ARGV[hash.keep.from], ARGV[hash.keep.from + 1])
+  end
 end
 local m = p.markers
 each_chunk(1, #m.keys, 1, function(i, j)

@@ -11,7 +11,8 @@ import {
 import type { BatchState, BatchWrite, StoredAccount, StoredTransaction } from './types.js';
 
 /** The fields of an account hash, in the order the read script returns them. */
-const ACCOUNT_FIELDS = ['name', 'currency', 'balance', 'version', 'openedAt', 'updatedAt'] as const;
+// `name` first: an account exists when it has one (`owner` is missing on accounts from before owners).
+const ACCOUNT_FIELDS = ['name', 'currency', 'balance', 'version', 'openedAt', 'updatedAt', 'owner'] as const;
 
 /** What {@link readBatchArgs} asks for. */
 export interface BatchStateRequest {
@@ -135,12 +136,22 @@ export function applyBatchArgs(
     hashes.push({ key: args.key(names.account(account.accountId)), ...args.values(accountFields(account)) });
   }
   const transactions: { key: number; from: number; to: number }[] = [];
-  const staged: { key: number; stage: string; from: number; to: number }[] = [];
+  const staged: {
+    key: number;
+    stage: string;
+    from: number;
+    to: number;
+    keep?: { from: number; to: number };
+  }[] = [];
   for (const tx of latestPerTransaction(write.transactions)) {
     const key = args.key(names.transaction(tx.transactionId));
     const fields = args.values(transactionFields(tx));
     if (write.transactionsInOrder) transactions.push({ key, ...fields });
-    else staged.push({ key, stage: String(tx.stage), ...fields });
+    else {
+      // The initiator is one value per transaction: kept even when a later stage is there already.
+      const keep = tx.initiator === undefined ? {} : { keep: args.values(['initiator', tx.initiator]) };
+      staged.push({ key, stage: String(tx.stage), ...fields, ...keep });
+    }
   }
 
   const sortedSets: { key: number; from: number; to: number }[] = [];
@@ -233,6 +244,8 @@ export function parseApplyReply(
 export function toAccount(accountId: string, fields: Record<string, unknown>): StoredAccount {
   return {
     accountId,
+    // An account recorded before owners existed has none: no customer owns it.
+    owner: fields.owner === undefined || fields.owner === null ? '' : String(fields.owner),
     name: String(fields.name),
     currency: String(fields.currency),
     balance: Number(fields.balance),
@@ -268,12 +281,16 @@ export function toTransaction(transactionId: string, fields: Record<string, unkn
   const counterparty = text('counterparty');
   if (reason) transaction.reason = reason;
   if (amount) transaction.amount = Number(amount);
+  const initiator = text('initiator');
   if (counterparty) transaction.counterparty = counterparty;
+  if (initiator) transaction.initiator = initiator;
   return transaction;
 }
 
 function accountFields(account: StoredAccount): string[] {
   return [
+    'owner',
+    account.owner,
     'name',
     account.name,
     'currency',
@@ -307,6 +324,7 @@ function transactionFields(tx: StoredTransaction): string[] {
     tx.amount === undefined ? '' : String(tx.amount),
     'counterparty',
     tx.counterparty ?? '',
+    ...(tx.initiator === undefined ? [] : ['initiator', tx.initiator]),
   ];
 }
 
@@ -318,7 +336,13 @@ function latestPerTransaction(transactions: readonly StoredTransaction[]): Store
   const latest = new Map<string, StoredTransaction>();
   for (const tx of transactions) {
     const known = latest.get(tx.transactionId);
-    if (!known || tx.stage > known.stage) latest.set(tx.transactionId, tx);
+    if (!known || tx.stage > known.stage) {
+      // The initiator of an earlier step of the batch stays with the transaction.
+      const initiator = tx.initiator ?? known?.initiator;
+      latest.set(tx.transactionId, initiator === undefined ? tx : { ...tx, initiator });
+    } else if (known.initiator === undefined && tx.initiator !== undefined) {
+      latest.set(tx.transactionId, { ...known, initiator: tx.initiator });
+    }
   }
   return [...latest.values()];
 }

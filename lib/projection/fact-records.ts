@@ -1,6 +1,7 @@
 import { transactionStatus } from '../domain/transaction-status.js';
 import type { Outcome } from '../domain/types.js';
 import { unreachable } from '../domain/exhaustive.js';
+import { isForbidden } from '../domain/ownership.js';
 import type { HistoryEntry, StoredTransaction } from './types.js';
 
 /**
@@ -16,7 +17,8 @@ export function historyEntry(
   outcome: Outcome,
   accountExists: boolean,
 ): Omit<HistoryEntry, 'seq'> | undefined {
-  if (!accountExists) return undefined;
+  // A forbidden request is the requester's business, not the account owner's: see `isForbidden`.
+  if (!accountExists || isForbidden(outcome)) return undefined;
   const base = { transactionId: outcome.transactionId, at: outcome.at };
   switch (outcome.type) {
     case 'AccountOpened':
@@ -114,6 +116,7 @@ export function transactionRecord(outcome: Outcome): StoredTransaction {
   const counterparty = 'counterpartyAccountId' in outcome ? outcome.counterpartyAccountId : undefined;
   const accountId = onDestination && counterparty ? counterparty : outcome.accountId;
   const otherSide = onDestination ? outcome.accountId : counterparty;
+  const initiator = initiatorOf(outcome);
   return {
     transactionId: outcome.transactionId,
     type: status.kind,
@@ -124,5 +127,32 @@ export function transactionRecord(outcome: Outcome): StoredTransaction {
     ...(status.reason ? { reason: status.reason } : {}),
     ...(amount !== undefined ? { amount } : {}),
     ...(otherSide ? { counterparty: otherSide } : {}),
+    ...(initiator ? { initiator } : {}),
   };
+}
+
+/**
+ * Who asked for the transaction a fact belongs to, when the fact knows: the facts decided from a
+ * customer's request name their principal; the saga's later steps do not (the transfer's debit did).
+ */
+function initiatorOf(outcome: Outcome): string | undefined {
+  switch (outcome.type) {
+    case 'AccountOpened':
+      return outcome.owner;
+    case 'AccountOpenRejected':
+    case 'Deposited':
+    case 'DepositRejected':
+    case 'Withdrawn':
+    case 'WithdrawalRejected':
+    case 'TransferDebited':
+    case 'TransferRejected':
+      return outcome.initiator;
+    case 'TransferCredited':
+    case 'TransferCreditRejected':
+    case 'TransferRefunded':
+    case 'TransferRefundRejected':
+      return undefined;
+    default:
+      return unreachable(outcome);
+  }
 }

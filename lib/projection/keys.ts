@@ -7,9 +7,9 @@
  * | --- | --- | --- | --- |
  * | `<prefix>:projection:current` | string | the namespace readers and the projector use (default `main`) | fixed |
  * | `<prefix>:fate:<transactionId>` | string | `abandoned`: its command answered 503, so it must never take effect (see {@link transactionFateKey}) | fixed; expires after 7 days |
- * | `<ns>:acct:<accountId>` | hash | name, currency, balance, version, openedAt, updatedAt | fixed |
+ * | `<ns>:acct:<accountId>` | hash | owner, name, currency, balance, version, openedAt, updatedAt | fixed |
  * | `<ns>:hist:<accountId>`, then `…:<n>` | sorted set | history entries (JSON), scored by the account's version: versions below 10,000 in the first key, the next 10,000 in `:1`, and so on | at most {@link HISTORY_ENTRIES_PER_KEY} members per key; one key more per 10,000 facts on the account |
- * | `<ns>:tx:<transactionId>` | hash | type, status, reason, stage, accountId, amount, counterparty, at | fixed (the latest stage's) |
+ * | `<ns>:tx:<transactionId>` | hash | type, status, reason, stage, accountId, amount, counterparty, initiator, at | fixed (the latest stage's; the initiator whatever the stage) |
  * | `<ns>:req:<eventId>` | string | the fact types a request was decided as: the dedupe | fixed; one key per request |
  * | `<ns>:totals` | hash | deposited, withdrawn, inFlight, balances: the conservation ledger | fixed |
  * | `<ns>:outbox:<partition>` | hash | facts, saga requests and dead letters a partition decided but has not yet published, by position | emptied by the partition's next write |

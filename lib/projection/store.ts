@@ -219,6 +219,27 @@ export class ProjectionStore {
     return fields ? toAccount(accountId, fields) : undefined;
   }
 
+  /**
+   * Who owns an account, read with one command: undefined when there is no such account, an empty
+   * owner for an account recorded before owners existed.
+   */
+  async accountOwnership(
+    namespace: string,
+    accountId: string,
+  ): Promise<Pick<StoredAccount, 'owner'> | undefined> {
+    const key = projectionKeys(this.prefix, namespace).account(accountId);
+    // Without automatic deserialisation the client hands back Redis's own reply: [owner, version].
+    const reply: unknown = await this.#redis.hmget(key, 'owner', 'version');
+    const [owner, version] = Array.isArray(reply)
+      ? reply
+      : [
+          (reply as Record<string, unknown> | null)?.owner,
+          (reply as Record<string, unknown> | null)?.version,
+        ];
+    if (version === null || version === undefined) return undefined;
+    return { owner: owner === null || owner === undefined ? '' : String(owner) };
+  }
+
   /** One transaction's recorded status, or undefined. */
   async getTransaction(namespace: string, transactionId: string): Promise<StoredTransaction | undefined> {
     const fields = await this.#hash(projectionKeys(this.prefix, namespace).transaction(transactionId));

@@ -1,6 +1,8 @@
 /** An account as the projection stores it; numbers are exact integers. */
 export interface StoredAccount {
   accountId: string;
+  /** Subject of the customer who opened it; empty for an account recorded before owners existed. */
+  owner: string;
   name: string;
   currency: string;
   balance: number;
@@ -45,6 +47,11 @@ export interface StoredTransaction {
   accountId: string;
   amount?: number;
   counterparty?: string;
+  /**
+   * Subject of the principal who asked, when a fact of the transaction names it (its first one does).
+   * Written whatever the stage, so it is there however the transaction's facts interleave.
+   */
+  initiator?: string;
   at: string;
 }
 

@@ -8,8 +8,8 @@
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readdir, rm } from 'node:fs/promises';
-import { availableParallelism, loadavg } from 'node:os';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type RunningOffline, startOffline } from '../offline/start-offline.js';
@@ -21,6 +21,8 @@ import { measureCommandPath } from './command-path.js';
 import { childPids } from './cpu.js';
 import { SPLIT_PROBE } from './command-split.js';
 import { measureEndToEnd } from './end-to-end.js';
+import { benchCustomer } from './http.js';
+import type { AuthorizerPhaseResult } from './authorizer-phase.js';
 import type { HandlerPhaseResult } from './handler-phase.js';
 import { measureLoad } from './load.js';
 import { parseBenchOptions } from './options.js';
@@ -70,11 +72,19 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 try {
   const redis = started.add('redis-server', await privateRedis());
   log(`redis: ${redis.url}${redis.pid ? ` (pid ${redis.pid}, started for this run)` : ''}`);
+  // Apache Kafka gets a log of the run's own: the bench measures a fresh broker, not a developer's log.
+  const kafkaDataDir = await mkdtemp(join(tmpdir(), 'banku-bench-kafka-'));
+  started.add('kafka data directory', { stop: () => rm(kafkaDataDir, { recursive: true, force: true }) });
   const stack = started.add(
     'local stack',
-    await startStackProcess({ REDIS_URL: redis.url }, profileFlags('stack')),
+    await startStackProcess(
+      { REDIS_URL: redis.url, BANKU_BROKER: options.broker, BANKU_KAFKA_DATA_DIR: kafkaDataDir },
+      profileFlags('stack'),
+    ),
   );
-  log(`local stack: pid ${stack.pid}, Upstash endpoint ${stack.env.UPSTASH_REDIS_REST_URL}`);
+  log(
+    `local stack: pid ${stack.pid}, ${options.broker} broker, Upstash endpoint ${stack.env.UPSTASH_REDIS_REST_URL}`,
+  );
 
   if (options.phases.includes('projector')) {
     results.projector = await phase('projector', () => projectorPhase(stack, redis));
@@ -106,9 +116,10 @@ try {
   }
   if (offline && options.phases.includes('command')) {
     const current = offline;
+    const customer = await benchCustomer(current, stack.env);
     results.command = await phase('command', () =>
       measureCommandPath(
-        current,
+        customer,
         stack.env,
         {
           concurrency: options.concurrency,
@@ -125,6 +136,7 @@ try {
       ),
     );
     results.handler = await phase('handler', () => handlerPhase(stack, prefix));
+    results.authorizer = await phase('authorizer', () => authorizerPhase(stack));
   }
   if (offline && options.phases.includes('e2e')) {
     const current = offline;
@@ -206,7 +218,7 @@ async function loadPhase(stack: StackProcess, prefix: string): Promise<NonNullab
   );
   log(`serverless offline for the load: pid ${offline.pid}`);
   try {
-    return await measureLoad(offline, offline.pid, {
+    return await measureLoad(await benchCustomer(offline, stack.env), offline.pid, {
       levels: options.loadLevels,
       requests: options.loadRequests,
       accounts: 50,
@@ -237,6 +249,21 @@ async function handlerPhase(stack: StackProcess, prefix: string): Promise<Handle
   await child.exited;
   await started.stopOne(child);
   return JSON.parse(line.slice('BENCH_RESULT '.length)) as HandlerPhaseResult;
+}
+
+/** The authorizer handler called directly, in a child process (see authorizer-phase.ts). */
+async function authorizerPhase(stack: StackProcess): Promise<AuthorizerPhaseResult> {
+  const child = started.add(
+    'authorizer phase',
+    spawnTsx('authorizer phase', 'localstack/bench/authorizer-phase.ts', {
+      env: { ...process.env, ...stack.env, POWERTOOLS_LOG_LEVEL: 'WARN' },
+      args: [JSON.stringify({ requests: Math.ceil(options.requests / 2) })],
+    }),
+  );
+  const line = await child.waitFor(/^BENCH_RESULT /, 120_000);
+  await child.exited;
+  await started.stopOne(child);
+  return JSON.parse(line.slice('BENCH_RESULT '.length)) as AuthorizerPhaseResult;
 }
 
 async function projectorPhase(stack: StackProcess, redis: RedisServer): Promise<ProjectorPhaseResult> {
@@ -320,7 +347,7 @@ async function endToEndPhase(
       headline: !service.offlineMskWired && i === 0,
       batchSize: runner.batchSize,
       windowSeconds,
-      result: await measureEndToEnd(offline, e2eOptions),
+      result: await measureEndToEnd(await benchCustomer(offline, stack.env), e2eOptions),
     });
     await started.stopOne(child);
   }
@@ -342,7 +369,7 @@ async function endToEndPhase(
       headline: true,
       batchSize: service.projectorBatchSize,
       windowSeconds: service.projectorWindowSeconds,
-      result: await measureEndToEnd(withProjector, e2eOptions),
+      result: await measureEndToEnd(await benchCustomer(withProjector, stack.env), e2eOptions),
     });
     await started.stopOne(withProjector);
   }

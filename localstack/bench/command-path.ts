@@ -9,6 +9,7 @@ import { type CommandSplit, commandSplit, SPLIT_PROBE } from './command-split.js
 import { cpuMeter } from './cpu.js';
 import { call, type ServiceUrl } from './http.js';
 import { atConcurrency, type LatencySummary, summarise } from './stats.js';
+import { BENCH_HOLDER } from './workload.js';
 
 /** Shape of the command-path measurement. */
 export interface CommandPathOptions {
@@ -155,7 +156,7 @@ function depositEvent(accountId: string, amount: number) {
     type: 'DepositRequested',
     accountId,
     occurredAt: new Date().toISOString(),
-    data: { transactionId: randomUUID(), amount },
+    data: { transactionId: randomUUID(), amount, principal: BENCH_HOLDER },
     metadata: { correlationId: randomUUID(), causationId: null, idempotencyKey: null },
   });
 }

@@ -12,6 +12,7 @@ import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { handler } from '../../functions/deposit.js';
 import { profiled } from './section-profile.js';
 import { atConcurrency, type LatencySummary, summarise } from './stats.js';
+import { BENCH_HOLDER } from './workload.js';
 
 /** The handler's latency and its CPU per request. */
 export interface HandlerPhaseResult {
@@ -22,6 +23,7 @@ export interface HandlerPhaseResult {
 
 const config = JSON.parse(process.argv[2] ?? '{}') as { requests: number; warmup: number };
 const accounts = Array.from({ length: 200 }, () => randomUUID());
+const tokenExpiresAt = Math.floor(Date.now() / 1000) + 24 * 3600;
 
 const request = (index: number): APIGatewayProxyEvent => {
   const id = accounts[index % accounts.length] as string;
@@ -37,7 +39,11 @@ const request = (index: number): APIGatewayProxyEvent => {
     stageVariables: null,
     body: JSON.stringify({ amount: 100 + (index % 900) }),
     isBase64Encoded: false,
-    requestContext: { requestId: randomUUID() } as APIGatewayProxyEvent['requestContext'],
+    // What the authorizer hands on for a verified customer token (lib/auth/principal-context.ts).
+    requestContext: {
+      requestId: randomUUID(),
+      authorizer: { principalId: BENCH_HOLDER.subject, kind: 'customer', expiresAt: String(tokenExpiresAt) },
+    } as unknown as APIGatewayProxyEvent['requestContext'],
   };
 };
 

@@ -1,9 +1,32 @@
 import { Agent, request as httpRequest } from 'node:http';
+import { localIssuerFromEnv, mintToken } from '../issuer/mint-client.js';
+import type { StackEnv } from '../stack/stack-env.js';
+import { BENCH_HOLDER } from './workload.js';
 
-/** Where the service answers, and its key. */
+/** Where the service answers, its key, and the bearer token of the bench's customer. */
 export interface ServiceUrl {
   readonly url: string;
   readonly apiKey: string;
+  readonly token: string;
+}
+
+/**
+ * The service as the bench's one customer calls it, with a token of the stack's local issuer that
+ * outlives any run.
+ *
+ * @example
+ * ```ts
+ * const service = await benchCustomer(offline, stack.env);
+ * ```
+ */
+export async function benchCustomer(
+  offline: { url: string; apiKey: string },
+  stackEnv: StackEnv,
+): Promise<ServiceUrl> {
+  const issuer = localIssuerFromEnv(stackEnv);
+  if (!issuer) throw new Error('the bench needs the local stack to run its own token issuer');
+  const token = await mintToken(issuer, { sub: BENCH_HOLDER.subject, expiresInSeconds: 24 * 3600 });
+  return { url: offline.url, apiKey: offline.apiKey, token };
 }
 
 /** A status and the body as text. */
@@ -17,7 +40,7 @@ export interface Answer {
 const agent = new Agent({ keepAlive: true, maxSockets: Number.POSITIVE_INFINITY });
 
 /**
- * One JSON request to the service, with its API key; resolves with whatever status comes back and
+ * One JSON request to the service, with its API key and token; resolves with whatever status comes back and
  * rejects only when no answer does (refused, reset).
  *
  * @example
@@ -41,6 +64,7 @@ export function send(
         agent,
         headers: {
           'x-api-key': service.apiKey,
+          authorization: `Bearer ${service.token}`,
           ...(payload === undefined
             ? {}
             : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }),

@@ -38,6 +38,7 @@ export async function projectNaively(
     const after = state.get(event.accountId);
     if (after && after !== before) {
       await redis.hset(key, {
+        owner: after.owner,
         name: after.name,
         currency: after.currency,
         balance: String(after.balance),
@@ -77,6 +78,7 @@ function toAccount(accountId: string, reply: unknown): Account | undefined {
   }
   return {
     accountId,
+    owner: String(fields.owner ?? ''),
     name: String(fields.name),
     currency: String(fields.currency),
     balance: Number(fields.balance),

@@ -11,6 +11,7 @@ import { driveProjector } from './drive-projector.js';
 import { projectNaively } from './naive-projector.js';
 import { commandStats } from './redis-stats.js';
 import { upstashCommands } from './upstash-cost.js';
+import { BENCH_HOLDER } from './workload.js';
 import { buildWorkload, partitionedRecords, partitionOf } from './workload.js';
 
 /** Billed Upstash commands per operation, measured one kind of operation at a time. */
@@ -153,6 +154,7 @@ async function measureAdmission(
     transactionId: randomUUID(),
     type: 'deposit' as const,
     accountId: randomUUID(),
+    initiator: BENCH_HOLDER.subject,
     at: new Date().toISOString(),
   });
   const keys = Array.from({ length: ADMISSIONS }, () => randomUUID());

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { type BrokerKind, brokerKind } from '../kafka/local-broker.js';
 
 /** The phases, in the order they run. */
 export const PHASES = ['projector', 'ceiling', 'command', 'e2e', 'load', 'bundles'] as const;
@@ -9,6 +10,8 @@ export type Phase = (typeof PHASES)[number];
 /** Everything a bench run is parameterised by; printed with the results. */
 export interface BenchOptions {
   phases: Phase[];
+  /** The local broker the stack runs (`--broker`, else `BANKU_BROKER`, else the mock). */
+  broker: BrokerKind;
   /** Projector: events in all (openings included), accounts, partitions, batch sizes, workload seed. */
   events: number;
   accounts: number;
@@ -40,7 +43,8 @@ export interface BenchOptions {
 }
 
 const USAGE = `npm run bench [-- options]
-  --only <phases>       comma-separated subset of ${PHASES.join(',')} (default: all)
+  --only <phases>       comma-separated subset of ${PHASES.join(',')} (default: all; command,e2e on apache)
+  --broker <kind>       mock (default) or apache: Apache Kafka with a fresh log on disk
   --events <n>          projector events, openings included (20000)
   --accounts <n>        projector accounts (1000)
   --batch-sizes <list>  projector batch sizes (100,1000)
@@ -70,6 +74,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
     args: argv,
     options: {
       only: { type: 'string' },
+      broker: { type: 'string' },
       events: { type: 'string' },
       accounts: { type: 'string' },
       'batch-sizes': { type: 'string' },
@@ -107,11 +112,15 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
           .split(',')
           .filter(Boolean)
           .map((item) => int(item, 0));
-  const phases = values.only === undefined ? [...PHASES] : (values.only.split(',') as Phase[]);
+  const broker = brokerKind(process.env, values.broker);
+  // On Apache Kafka only the phases that go through the broker tell anything new.
+  const defaultPhases: Phase[] = broker === 'apache' ? ['command', 'e2e'] : [...PHASES];
+  const phases = values.only === undefined ? defaultPhases : (values.only.split(',') as Phase[]);
   for (const phase of phases)
     if (!PHASES.includes(phase)) throw new Error(`unknown phase ${phase}\n${USAGE}`);
   return {
     phases,
+    broker,
     events: int(values.events, quick ? 3_000 : 20_000),
     accounts: int(values.accounts, quick ? 200 : 1_000),
     partitions: 3,

@@ -1,6 +1,7 @@
 import type { BundlesResult } from './bundles.js';
 import type { CommandPathResult } from './command-path.js';
 import type { EndToEndResult } from './end-to-end.js';
+import type { AuthorizerPhaseResult } from './authorizer-phase.js';
 import type { HandlerPhaseResult } from './handler-phase.js';
 import type { LoadResult } from './load.js';
 import type { LatencySummary } from './stats.js';
@@ -32,6 +33,7 @@ export interface BenchResults {
   ceiling?: RedisCeiling;
   command?: CommandPathResult;
   handler?: HandlerPhaseResult;
+  authorizer?: AuthorizerPhaseResult;
   e2e?: { runs: EndToEndRun[] };
   load?: LoadResult;
   bundles?: BundlesResult;
@@ -51,7 +53,7 @@ export function renderReport(results: BenchResults): string {
   const out: string[] = [];
   const { machine } = results;
   out.push(
-    `Banku bench — ${machine.cpus} CPUs, Node ${machine.node}, ${machine.redis}; ` +
+    `Banku bench — ${results.options.broker} broker, ${machine.cpus} CPUs, Node ${machine.node}, ${machine.redis}; ` +
       `wall ${(results.wallMs / 1000).toFixed(1)} s`,
     `  phases: ${Object.entries(results.phaseMs)
       .map(
@@ -261,6 +263,20 @@ export function renderReport(results: BenchResults): string {
       out.push('  no split: serverless-offline does not run the functions in its own process (useInProcess)');
     }
   }
+  const authorizer = results.authorizer;
+  if (authorizer) {
+    const row = (name: string, s: LatencySummary) => [name, s.p50, s.p90, s.p99, s.max, s.mean];
+    out.push(
+      '',
+      `3c. Authorizer — functions/authorizer.ts called directly, ${authorizer.requests} tokens, 1 in flight; ms ` +
+        `(the first token of a fresh container, with the JWKS fetch: ${authorizer.firstTokenMs} ms)`,
+      table([
+        ['token', 'p50', 'p90', 'p99', 'max', 'mean'],
+        row('not seen before (signature check, keys cached)', authorizer.newToken),
+        row('verified before (the container cache)', authorizer.cachedToken),
+      ]),
+    );
+  }
   const e2e = results.e2e;
   if (e2e) {
     const first = e2e.runs[0]?.result.options;
@@ -414,6 +430,9 @@ export function summaryJson(results: BenchResults): Record<string, unknown> {
     handler_direct_p50_ms: results.handler?.latency.p50,
     handler_direct_p99_ms: results.handler?.latency.p99,
     handler_cpu_ms_per_request: results.handler?.cpuMsPerRequest,
+    authorizer_first_token_ms: results.authorizer?.firstTokenMs,
+    authorizer_new_token_p50_ms: results.authorizer?.newToken.p50,
+    authorizer_cached_token_p50_ms: results.authorizer?.cachedToken.p50,
     http_command_cpu_ms_per_request: command?.cpuMsPerRequest,
     http_command_split_p50_ms: command?.split?.requests
       ? Object.fromEntries(command.split.stages.map(({ stage, latency }) => [stage, latency.p50]))
@@ -464,6 +483,7 @@ export function summaryJson(results: BenchResults): Record<string, unknown> {
       : undefined,
     params: {
       phases: options.phases,
+      broker: options.broker,
       N: options.events,
       accounts: options.accounts,
       partitions: options.partitions,

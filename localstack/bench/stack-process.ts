@@ -1,4 +1,4 @@
-import type { StackEnv } from '../stack/stack-env.js';
+import { STACK_ENV_NAMES, type StackEnv } from '../stack/stack-env.js';
 import { type BenchChild, spawnTsx } from './processes.js';
 
 /** The local stack, running as a process of its own. */
@@ -29,7 +29,14 @@ export async function startStackProcess(
 ): Promise<StackProcess> {
   // The bench measures this machine: the stack must start its own parts, whatever the shell points at.
   const env = { ...process.env };
-  for (const name of ['KAFKA_BROKERS', 'UPSTASH_REDIS_REST_URL', 'UPSTASH_REDIS_REST_TOKEN', 'REDIS_URL'])
+  for (const name of [
+    'KAFKA_BROKERS',
+    'UPSTASH_REDIS_REST_URL',
+    'UPSTASH_REDIS_REST_TOKEN',
+    'REDIS_URL',
+    'AUTH_ISSUER',
+    'AUTH_AUDIENCE',
+  ])
     delete env[name];
   const values: Record<string, string> = {};
   const child: BenchChild = spawnTsx('local stack', 'localstack/stack/cli.ts', {
@@ -47,14 +54,10 @@ export async function startStackProcess(
     throw error;
   }
   return {
-    env: {
-      KAFKA_BROKERS: values.KAFKA_BROKERS ?? '',
-      UPSTASH_REDIS_REST_URL: values.UPSTASH_REDIS_REST_URL ?? '',
-      UPSTASH_REDIS_REST_TOKEN: values.UPSTASH_REDIS_REST_TOKEN ?? '',
-      REDIS_URL: values.REDIS_URL ?? '',
-      KAFKA_TOPIC_PREFIX: values.KAFKA_TOPIC_PREFIX ?? '',
-      LOCAL_STACK_CONTROL_URL: values.LOCAL_STACK_CONTROL_URL ?? '',
-    },
+    env: Object.fromEntries(STACK_ENV_NAMES.map((name) => [name, values[name] ?? ''])) as Record<
+      (typeof STACK_ENV_NAMES)[number],
+      string
+    >,
     pid: child.pid,
     stop: () => child.stop(15_000),
   };

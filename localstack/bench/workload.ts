@@ -6,6 +6,9 @@ import type { BankEvent } from '../../lib/events/types.js';
 import type { MskEvent, MskRecord } from '../../lib/projector/msk-event.js';
 import { seededRandom } from '../support/seeded-random.js';
 
+/** The one customer who owns every bench account and sends every bench request. */
+export const BENCH_HOLDER = { kind: 'customer', subject: 'bench-customer' } as const;
+
 /** The shape of a projector workload. */
 export interface WorkloadOptions {
   /** Events in all, openings included. */
@@ -64,7 +67,7 @@ export function buildWorkload(options: WorkloadOptions): Workload {
         type: 'AccountOpenRequested',
         accountId,
         occurredAt: at(),
-        data: { transactionId: randomUUID(), name: 'Bench Holder', currency: 'USD' },
+        data: { transactionId: randomUUID(), name: 'Bench Holder', currency: 'USD', principal: BENCH_HOLDER },
         metadata: metadata(),
       }),
     );
@@ -81,7 +84,7 @@ export function buildWorkload(options: WorkloadOptions): Workload {
           type: 'DepositRequested',
           accountId,
           occurredAt: at(),
-          data: { transactionId: randomUUID(), amount: random.int(1, 5_000) },
+          data: { transactionId: randomUUID(), amount: random.int(1, 5_000), principal: BENCH_HOLDER },
           metadata: metadata(),
         }),
       );
@@ -92,7 +95,7 @@ export function buildWorkload(options: WorkloadOptions): Workload {
           type: 'WithdrawalRequested',
           accountId,
           occurredAt: at(),
-          data: { transactionId: randomUUID(), amount: random.int(1, 4_000) },
+          data: { transactionId: randomUUID(), amount: random.int(1, 4_000), principal: BENCH_HOLDER },
           metadata: metadata(),
         }),
       );
@@ -105,7 +108,12 @@ export function buildWorkload(options: WorkloadOptions): Workload {
           type: 'TransferRequested',
           accountId,
           occurredAt: at(),
-          data: { transactionId: randomUUID(), toAccountId, amount: random.int(1, 3_000) },
+          data: {
+            transactionId: randomUUID(),
+            toAccountId,
+            amount: random.int(1, 3_000),
+            principal: BENCH_HOLDER,
+          },
           metadata: metadata(),
         }),
       );

@@ -75,6 +75,7 @@ export async function startLocalKafka(
 const READY_LINE = /^ready bootstrap=(\S+) controller=\d+ brokers=\d+$/;
 
 class LocalKafkaProcess implements LocalKafka {
+  readonly kind = 'mock';
   private readonly channel: ControlChannel;
   private stopping: Promise<void> | undefined;
 

@@ -143,3 +143,24 @@ export class ControlTimeoutError extends LocalKafkaError {
     super(`Local Kafka broker did not answer "${command}" within ${timeoutMs} ms`);
   }
 }
+
+/** The install command that provides what the Apache Kafka broker needs on Debian/Ubuntu. */
+export const APACHE_KAFKA_INSTALL_HINT = 'apt-get install -y openjdk-17-jre-headless maven';
+
+/**
+ * Java (17+) or Maven is missing, or `KAFKA_HOME` holds no Kafka, so the Apache Kafka broker cannot run.
+ *
+ * @example
+ * new ApacheKafkaToolsMissingError(['Maven (mvn), to fetch Kafka once']).message;
+ */
+export class ApacheKafkaToolsMissingError extends LocalKafkaError {
+  override readonly name = 'ApacheKafkaToolsMissingError';
+  constructor(readonly missing: readonly string[]) {
+    super(
+      `The Apache Kafka broker needs ${missing.join('; ')}. Install Java and Maven (Debian/Ubuntu: ` +
+        `${APACHE_KAFKA_INSTALL_HINT}), or set KAFKA_HOME to an unpacked Apache Kafka 4.x download ` +
+        '(https://kafka.apache.org/downloads) and no Maven is needed. The embedded mock broker needs ' +
+        'neither: BANKU_BROKER=mock.',
+    );
+  }
+}

@@ -23,6 +23,7 @@ export interface LocalKafkaOptions {
  * await kafka.stop();
  */
 export interface LocalKafka {
+  readonly kind: 'mock';
   /** "127.0.0.1:port[,127.0.0.1:port]": the brokers 1..N. Broker 0 is found through metadata. */
   readonly bootstrapServers: string;
   /** Pid of the broker process. */

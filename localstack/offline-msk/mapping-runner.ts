@@ -2,6 +2,7 @@ import { type Consumer, type ConsumerConfig, Kafka, type KafkaConfig, logLevel }
 import { toMskRecord } from './event-shape.js';
 import { type ResolvedMapping, resolveMapping } from './mapping-config.js';
 import { PartitionWorker } from './partition-worker.js';
+import { retryRetriable } from './retry-retriable.js';
 import { passesStartGuard, resolveStartGuards, type StartGuard } from './start-position.js';
 import type { DiscardedBatch, InvokeFunction, MappingConfig, MappingLogger } from './types.js';
 
@@ -163,7 +164,7 @@ class MappingRunner {
     const admin = this.kafka.admin();
     await admin.connect();
     try {
-      this.guards = await resolveStartGuards(admin, this.mapping);
+      this.guards = await retryRetriable(() => resolveStartGuards(admin, this.mapping), 30_000);
     } finally {
       await admin.disconnect();
     }

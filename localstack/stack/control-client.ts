@@ -1,8 +1,5 @@
 import { DEFAULT_TOPIC_PARTITIONS, topicSet } from '../../lib/config/topics.js';
-import type { LocalKafka } from '../kafka/broker.js';
-
-/** What a test or tool may ask of the local broker from another process. */
-export type BrokerFault = Parameters<LocalKafka['inject']>[0];
+import type { BrokerFault } from '../kafka/types.js';
 
 /**
  * Talks to the stack's control server (`LOCAL_STACK_CONTROL_URL`) from any process.
@@ -29,10 +26,11 @@ export function localStackControl(url = process.env.LOCAL_STACK_CONTROL_URL) {
       throw new Error(`local stack control ${path} failed: ${response.status} ${await response.text()}`);
   };
   return {
-    createTopic: (name: string, partitions: number) => post('/topics', { name, partitions }),
-    /** Every topic of a deployment with this prefix (commands, facts, dead letters). */
+    createTopic: (name: string, partitions: number, configs: Readonly<Record<string, string>> = {}) =>
+      post('/topics', { name, partitions, configs }),
+    /** Every topic of a deployment with this prefix (commands, facts, dead letters), with its configs. */
     createTopicSet: async (prefix: string, partitions = DEFAULT_TOPIC_PARTITIONS) => {
-      for (const { name } of topicSet(prefix)) await post('/topics', { name, partitions });
+      for (const { name, configs } of topicSet(prefix)) await post('/topics', { name, partitions, configs });
     },
     inject: (fault: BrokerFault) => post('/faults', fault),
   };

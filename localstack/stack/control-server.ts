@@ -1,12 +1,13 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { LocalKafka } from '../kafka/broker.js';
+import type { LocalBroker } from '../kafka/local-broker.js';
 
 /**
  * A small HTTP front for the local broker's control channel, so that processes other than the one
  * that started the broker (vitest workers, `npm run dev` tools) can create topics and inject faults.
  *
- * Routes: `POST /topics {name, partitions}` and `POST /faults <fault>` (the broker's fault shape).
+ * Routes: `POST /topics {name, partitions, configs?}` and `POST /faults <fault>` (the mock's fault
+ * shape; Apache Kafka answers 501).
  *
  * @example
  * ```ts
@@ -20,7 +21,7 @@ export interface ControlServer {
   stop(): Promise<void>;
 }
 
-export async function startControlServer(kafka: LocalKafka): Promise<ControlServer> {
+export async function startControlServer(kafka: LocalBroker): Promise<ControlServer> {
   const server: Server = createServer((request, response) => {
     handle(kafka, request, response).catch((error: unknown) => {
       reply(response, 500, { error: error instanceof Error ? error.message : String(error) });
@@ -41,22 +42,45 @@ export async function startControlServer(kafka: LocalKafka): Promise<ControlServ
   };
 }
 
-async function handle(kafka: LocalKafka, request: IncomingMessage, response: ServerResponse): Promise<void> {
+async function handle(kafka: LocalBroker, request: IncomingMessage, response: ServerResponse): Promise<void> {
   if (request.method !== 'POST') return reply(response, 405, { error: 'only POST is supported' });
   const body = await readJson(request);
   if (request.url === '/topics') {
-    const { name, partitions } = body as { name?: unknown; partitions?: unknown };
-    if (typeof name !== 'string' || typeof partitions !== 'number') {
-      return reply(response, 400, { error: 'expected {"name": string, "partitions": number}' });
+    const {
+      name,
+      partitions,
+      configs = {},
+    } = body as { name?: unknown; partitions?: unknown; configs?: unknown };
+    if (typeof name !== 'string' || typeof partitions !== 'number' || !isStringRecord(configs)) {
+      return reply(response, 400, {
+        error: 'expected {"name": string, "partitions": number, "configs"?: {name: value}}',
+      });
     }
-    await kafka.createTopic(name, partitions);
+    // The mock keeps no topic configs; Apache Kafka applies them (retention and the like).
+    await (kafka.kind === 'apache'
+      ? kafka.createTopic(name, partitions, configs)
+      : kafka.createTopic(name, partitions));
     return reply(response, 200, { ok: true });
   }
   if (request.url === '/faults') {
-    await kafka.inject(body as Parameters<LocalKafka['inject']>[0]);
+    if (kafka.kind !== 'mock')
+      return reply(response, 501, {
+        error:
+          'fault injection needs the mock broker (BANKU_BROKER=mock); on Apache Kafka use real faults: ' +
+          'stop, SIGKILL or SIGSTOP the broker',
+      });
+    await kafka.inject(body as Parameters<typeof kafka.inject>[0]);
     return reply(response, 200, { ok: true });
   }
   reply(response, 404, { error: `no route ${request.url}` });
+}
+
+function isStringRecord(value: unknown): value is Record<string, string> {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    Object.values(value).every((entry) => typeof entry === 'string')
+  );
 }
 
 async function readJson(request: IncomingMessage): Promise<unknown> {

@@ -15,6 +15,12 @@ export interface StackEnv {
   KAFKA_TOPIC_PREFIX: string;
   /** Where tests and tools create topics or inject broker faults (empty when Kafka is external). */
   LOCAL_STACK_CONTROL_URL: string;
+  /** The token issuer: the local one (`http://127.0.0.1:<port>`) unless the environment named another. */
+  AUTH_ISSUER: string;
+  /** The audience the service accepts in tokens. */
+  AUTH_AUDIENCE: string;
+  /** Bearer secret of the local issuer's `POST /tokens` (empty when the issuer is not local). */
+  LOCAL_ISSUER_MINT_SECRET: string;
 }
 
 /** The order in which `npm run stack` prints the variables. */
@@ -25,4 +31,7 @@ export const STACK_ENV_NAMES = [
   'REDIS_URL',
   'KAFKA_TOPIC_PREFIX',
   'LOCAL_STACK_CONTROL_URL',
+  'AUTH_ISSUER',
+  'AUTH_AUDIENCE',
+  'LOCAL_ISSUER_MINT_SECRET',
 ] as const satisfies readonly (keyof StackEnv)[];

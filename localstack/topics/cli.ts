@@ -21,7 +21,12 @@ import {
 } from '../../lib/kafka/bootstrap-brokers.js';
 import { createKafka, type KafkaClientOptions } from '../../lib/kafka/client.js';
 import { ensureTopics } from '../../lib/kafka/topic-admin.js';
-import { desiredTopics, REPLICATED_LAYOUT, type TopicLayout } from '../../lib/kafka/topic-layout.js';
+import {
+  desiredTopics,
+  REPLICATED_LAYOUT,
+  SINGLE_BROKER_LAYOUT,
+  type TopicLayout,
+} from '../../lib/kafka/topic-layout.js';
 import { reportLines } from './report.js';
 
 // An operator's machine may reach the cluster through a VPN or a bastion: more patience than a Lambda's.
@@ -56,9 +61,7 @@ const local = stage === LOCAL_STAGE;
 
 try {
   const prefix = local ? topicPrefix(process.env) : stageNames(stage).topicPrefix;
-  const replicated: Omit<TopicLayout, 'partitions'> = local
-    ? { replicationFactor: 1, minInsyncReplicas: 1 }
-    : REPLICATED_LAYOUT;
+  const replicated: Omit<TopicLayout, 'partitions'> = local ? SINGLE_BROKER_LAYOUT : REPLICATED_LAYOUT;
   const layout: TopicLayout = {
     partitions: count(values.partitions, DEFAULT_TOPIC_PARTITIONS),
     replicationFactor: count(values['replication-factor'], replicated.replicationFactor),

@@ -15,9 +15,11 @@ import type { ProjectorOptions } from '../../lib/projector/project-batch.js';
 import { type LocalKafka, startLocalKafka } from '../../localstack/kafka/broker.js';
 import { localKafkaClientSettings } from '../../localstack/kafka/client-settings.js';
 import { type MappingHandle, startMapping } from '../../localstack/offline-msk/mapping-runner.js';
+import { HOLDER } from '../support/bank-events.js';
 import { publishUnderPrefix } from '../support/project-log.js';
 import { localKafkaClient, readBack, recordCount } from '../support/read-back.js';
 import { testRedis } from '../support/redis.js';
+import { authorizedAs } from '../support/tokens.js';
 
 const PUBLISH_TIMEOUT_MS = 1_000;
 const SLOW_BROKER_RTT_MS = 1_500;
@@ -36,7 +38,7 @@ const request = (body: unknown, pathParameters: Record<string, string> | null): 
     headers: {},
     multiValueHeaders: {},
     pathParameters,
-    requestContext: { requestId: randomUUID() },
+    requestContext: { requestId: randomUUID(), authorizer: authorizedAs(HOLDER) },
   }) as unknown as APIGatewayProxyEvent;
 
 // A broker of its own: slowing the shared one would slow every other suite running meanwhile.
@@ -66,6 +68,8 @@ describe('a command whose publish is not confirmed (a slow broker, no Idempotenc
     projectorPublisher = createPublisher({ client: { brokers, auth: { mechanism: 'plaintext' } } });
     dependencies = {
       admissions: async () => new CommandAdmissions(redis.redis, redis.prefix),
+      accountOwner: async (accountId) =>
+        (await store.accountOwnership(await store.currentNamespace(), accountId))?.owner,
       publish: async (message) => {
         await commandPublisher.publish([message]);
       },

@@ -5,6 +5,7 @@ import { OpenAccountBody } from '../../lib/commands/request-schemas.js';
 import { encodeEvent } from '../../lib/events/codec.js';
 import { createEvent } from '../../lib/events/create-event.js';
 import { luaJson } from '../../lib/redis/lua-json.js';
+import { HOLDER } from '../support/bank-events.js';
 import { nastyString } from '../support/nasty-input.js';
 
 const refusal = (name: string) => {
@@ -84,7 +85,12 @@ describe('an account holder name at the door', () => {
           type: 'AccountOpenRequested',
           accountId: '00000000-0000-4000-8000-000000000002',
           occurredAt: '2026-01-01T00:00:00.000Z',
-          data: { transactionId: '00000000-0000-4000-8000-000000000003', name, currency: 'USD' },
+          data: {
+            transactionId: '00000000-0000-4000-8000-000000000003',
+            name,
+            currency: 'USD',
+            principal: HOLDER,
+          },
           metadata: { correlationId: 'c', causationId: null, idempotencyKey: null },
         });
         expect(() => encodeEvent(event)).not.toThrow();

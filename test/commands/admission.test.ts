@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CommandAdmissions, type PendingTransaction } from '../../lib/commands/admission.js';
+import { HOLDER } from '../support/bank-events.js';
 import { testRedis } from '../support/redis.js';
 
 describe('command admission (Idempotency-Key claims and pending markers, in real Redis)', () => {
@@ -18,6 +19,7 @@ describe('command admission (Idempotency-Key claims and pending markers, in real
     transactionId: randomUUID(),
     type: 'deposit',
     accountId: randomUUID(),
+    initiator: HOLDER.subject,
     at: '2026-11-22T10:00:00.000Z',
   });
 
@@ -61,7 +63,7 @@ describe('command admission (Idempotency-Key claims and pending markers, in real
     const transaction = pending();
     // What an attempt leaves when Redis fails between its two writes: the claim, no marker (it answered 503).
     await admissions.redis.set(
-      admissions.idempotencyKeyName(key),
+      admissions.idempotencyKeyName(HOLDER.subject, key),
       JSON.stringify({ fingerprint: 'a', transactionId: transaction.transactionId }),
     );
     await expect(admissions.pending(transaction.transactionId)).resolves.toBeUndefined();

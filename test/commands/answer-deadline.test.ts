@@ -12,6 +12,9 @@ import { createRedisClient } from '../../lib/redis/client.js';
 import { localStackControl } from '../../localstack/stack/control-client.js';
 import { localKafkaClient, recordCount } from '../support/read-back.js';
 import { startSilentServer } from '../support/silent-server.js';
+import { HOLDER } from '../support/bank-events.js';
+import { authorizedAs } from '../support/tokens.js';
+import { ProjectionStore } from '../../lib/projection/store.js';
 
 const PUBLISH_TIMEOUT_MS = 1_000;
 const ABANDON_TIMEOUT_MS = 500;
@@ -29,7 +32,7 @@ const deposit = (accountId: string): APIGatewayProxyEvent =>
     headers: { 'Idempotency-Key': `deadline-${randomUUID()}` },
     multiValueHeaders: {},
     pathParameters: { id: accountId },
-    requestContext: { requestId: randomUUID() },
+    requestContext: { requestId: randomUUID(), authorizer: authorizedAs(HOLDER) },
   }) as unknown as APIGatewayProxyEvent;
 
 describe('a command against a Redis that accepts and never answers', () => {
@@ -50,8 +53,11 @@ describe('a command against a Redis that accepts and never answers', () => {
     const brokers = (process.env.KAFKA_BROKERS ?? '').split(',');
     publisher = createPublisher({ client: { brokers, auth: { mechanism: 'plaintext' } } });
     kafka = localKafkaClient(process.env.KAFKA_BROKERS ?? '');
+    const prefix = `test:deadline:${randomUUID().slice(0, 8)}`;
     dependencies = {
-      admissions: async () => new CommandAdmissions(redis, `test:deadline:${randomUUID().slice(0, 8)}`),
+      admissions: async () => new CommandAdmissions(redis, prefix),
+      accountOwner: async (accountId) =>
+        (await new ProjectionStore(redis, prefix).accountOwnership('main', accountId))?.owner,
       publish: async (message) => {
         await publisher.publish([message]);
       },

@@ -8,6 +8,7 @@ import { type RunningOffline, startOffline } from '../../localstack/offline/star
 import { localStackControl } from '../../localstack/stack/control-client.js';
 import { apiClient } from '../support/http-client.js';
 import { contractViolations } from '../support/openapi.js';
+import { testToken } from '../support/tokens.js';
 import { localKafkaClient, readBack, recordCount } from '../support/read-back.js';
 import { testRedis } from '../support/redis.js';
 
@@ -19,6 +20,7 @@ describe('command routes through serverless-offline', () => {
   let offline: RunningOffline;
   let kafka: Kafka;
   let call: ReturnType<typeof apiClient>;
+  let token: string;
   let cleanupRedis: () => Promise<void>;
 
   beforeAll(async () => {
@@ -29,7 +31,8 @@ describe('command routes through serverless-offline', () => {
       env: { KAFKA_TOPIC_PREFIX: topicPrefix, REDIS_KEY_PREFIX: redis.prefix, OFFLINE_MSK_ENABLED: 'false' },
     });
     kafka = localKafkaClient(process.env.KAFKA_BROKERS ?? '');
-    call = apiClient(offline.url, offline.apiKey);
+    token = await testToken({ sub: 'commands-customer' });
+    call = apiClient(offline.url, offline.apiKey, token);
   }, 180_000);
 
   afterAll(async () => {
@@ -235,6 +238,7 @@ describe('command routes through serverless-offline', () => {
       });
       request.on('error', reject);
       request.setHeader('x-api-key', offline.apiKey);
+      request.setHeader('authorization', `Bearer ${token}`);
       request.setHeader('content-type', 'application/json');
       request.setHeader('Idempotency-Key', ['first-key', 'second-key']);
       request.end(JSON.stringify({ name: 'Twice' }));

@@ -10,6 +10,7 @@ import { type RunningOffline, startOffline } from '../../localstack/offline/star
 import { localStackControl } from '../../localstack/stack/control-client.js';
 import { bankEvents } from '../support/bank-events.js';
 import { apiClient } from '../support/http-client.js';
+import { testToken } from '../support/tokens.js';
 import {
   anyJsonValue,
   headerValue,
@@ -18,6 +19,8 @@ import {
   numberLiteral,
 } from '../support/nasty-input.js';
 import { contractViolations } from '../support/openapi.js';
+
+const FUZZ_CUSTOMER = { kind: 'customer', subject: 'fuzz-customer' } as const;
 import { testRedis } from '../support/redis.js';
 
 const PARTITIONS = 3;
@@ -115,6 +118,7 @@ describe(
     const topic = topicName('commands', topicPrefix);
     let offline: RunningOffline;
     let call: ReturnType<typeof apiClient>;
+    let token: string;
     let cleanupRedis: () => Promise<void>;
     const accounts: string[] = [];
     const accepted: { route: string; transactionId: string }[] = [];
@@ -138,7 +142,8 @@ describe(
             console.error(`[offline] ${line.slice(0, 400)}`);
         },
       });
-      call = apiClient(offline.url, offline.apiKey);
+      token = await testToken({ sub: FUZZ_CUSTOMER.subject });
+      call = apiClient(offline.url, offline.apiKey, token);
       // Every function once before the fuzz: serverless-offline starts a worker on a function's first
       // call, and on a busy machine that cold start alone can outlast the 10 s timeout (a 504 that says
       // nothing about the service).
@@ -155,7 +160,11 @@ describe(
         for (let attempt = 0; attempt < 5; attempt += 1) {
           const response = await fetch(`${offline.url}${path}`, {
             method,
-            headers: { 'x-api-key': offline.apiKey, 'content-type': 'application/json' },
+            headers: {
+              'x-api-key': offline.apiKey,
+              authorization: `Bearer ${token}`,
+              'content-type': 'application/json',
+            },
             ...(payload ? { body: JSON.stringify(payload) } : {}),
           });
           await response.arrayBuffer();
@@ -180,7 +189,12 @@ describe(
       for (let attempt = 1; ; attempt += 1) {
         const response = await fetch(`${offline.url}${request.path}`, {
           method: request.method,
-          headers: { 'x-api-key': offline.apiKey, 'content-type': 'application/json', ...request.headers },
+          headers: {
+            'x-api-key': offline.apiKey,
+            authorization: `Bearer ${token}`,
+            'content-type': 'application/json',
+            ...request.headers,
+          },
           ...(request.body === undefined ? {} : { body: request.body }),
         });
         const text = await response.text();
@@ -316,7 +330,8 @@ describe(
       const publisher = createPublisher({
         client: { brokers: (process.env.KAFKA_BROKERS ?? '').split(','), auth: { mechanism: 'plaintext' } },
       });
-      const events = bankEvents(() => new Date().toISOString());
+      // From the customer the API calls are made as, so that they may read what it opened.
+      const events = bankEvents(() => new Date().toISOString(), FUZZ_CUSTOMER);
       const opened: { accountId: string; transactionId: string; name: string }[] = [];
       try {
         for (const name of names) {

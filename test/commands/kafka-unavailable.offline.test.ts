@@ -6,6 +6,7 @@ import { decodeEvent } from '../../lib/events/codec.js';
 import { type LocalKafka, startLocalKafka } from '../../localstack/kafka/broker.js';
 import { type RunningOffline, startOffline } from '../../localstack/offline/start-offline.js';
 import { apiClient } from '../support/http-client.js';
+import { testToken } from '../support/tokens.js';
 import { localKafkaClient, readBack, recordCount } from '../support/read-back.js';
 import { testRedis } from '../support/redis.js';
 
@@ -32,7 +33,7 @@ describe('a command while Kafka is unreachable', () => {
       },
     });
     kafka = localKafkaClient(broker.bootstrapServers);
-    call = apiClient(offline.url, offline.apiKey);
+    call = apiClient(offline.url, offline.apiKey, await testToken({ sub: 'kafka-down-customer' }));
   }, 180_000);
 
   afterAll(async () => {

@@ -6,6 +6,7 @@ import { UPSTASH_REQUEST_TIMEOUT_MS } from '../../lib/redis/client.js';
 import { type RunningOffline, startOffline } from '../../localstack/offline/start-offline.js';
 import { localStackControl } from '../../localstack/stack/control-client.js';
 import { apiClient } from '../support/http-client.js';
+import { testToken } from '../support/tokens.js';
 import { localKafkaClient, recordCount } from '../support/read-back.js';
 import { startSilentServer } from '../support/silent-server.js';
 
@@ -35,7 +36,7 @@ describe('every route while Redis accepts connections and never answers', () => 
       onOutput: (line) => output.push(line),
     });
     kafka = localKafkaClient(process.env.KAFKA_BROKERS ?? '');
-    call = apiClient(offline.url, offline.apiKey);
+    call = apiClient(offline.url, offline.apiKey, await testToken({ sub: 'slow-redis-customer' }));
   }, 180_000);
 
   afterAll(async () => {

@@ -20,7 +20,10 @@ const SHELL = {
   UPSTASH_REDIS_REST_URL: 'http://localhost:8079',
   BANKU_API_KEY: 'shell-api-key',
   BANKU_BUILD_ID: 'shell-build',
+  AUTH_ISSUER: 'http://localhost:4000',
+  AUTH_AUDIENCE: 'shell-audience',
 };
+const ISSUER = 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEf123';
 
 /** SSM holding `parameters` (by their --param name) for stage qa; records what was asked. */
 function ssmWith(parameters: Record<string, string | string[]>, given: Record<string, string> = {}) {
@@ -48,6 +51,8 @@ const ALL = {
   securityGroupIds: ['sg-a'],
   upstashRestUrl: 'https://qa.upstash.io',
   alarmTopicArn: 'arn:aws:sns:eu-west-1:123456789012:qa-alarms',
+  authIssuer: ISSUER,
+  authAudience: 'qa-app-client',
 };
 
 describe('a deployable stage', () => {
@@ -69,6 +74,13 @@ describe('a deployable stage', () => {
       upstashRestUrl: 'https://qa.upstash.io',
       upstashTokenParameter: '/banku/qa/upstash-redis-rest-token',
       apiKeyValue: null,
+      auth: {
+        issuer: ISSUER,
+        audience: 'qa-app-client',
+        jwksUrl: '',
+        operatorClaim: 'cognito:groups',
+        operatorValue: 'banku-operators',
+      },
     });
     expect(JSON.stringify(settings)).not.toMatch(/shell|localhost/);
   });
@@ -93,6 +105,8 @@ describe('a deployable stage', () => {
       'subnetIds',
       'securityGroupIds',
       'alarmTopicArn',
+      'authIssuer',
+      'authAudience',
     ]);
     const message = (failure as Error).message;
     expect(message).toContain('/banku/qa/subnet-ids (StringList)');
@@ -110,6 +124,30 @@ describe('a deployable stage', () => {
     await expect(stageSettings('qa', ssmWith({ ...ALL, mskClusterArn: elsewhere }).sources)).rejects.toThrow(
       /in us-east-1, but stage qa deploys to eu-west-1/,
     );
+  });
+
+  it('must name a real token issuer: https, not this machine', async () => {
+    for (const local of ['http://127.0.0.1:40123', 'https://localhost:8443', 'http://issuer.example.com']) {
+      await expect(stageSettings('qa', ssmWith({ ...ALL, authIssuer: local }).sources)).rejects.toThrow(
+        /^authIssuer \(\/banku\/qa\/auth-issuer\) must be an https URL of a real token issuer/,
+      );
+    }
+    await expect(
+      stageSettings('qa', ssmWith(ALL, { authJwksUrl: 'http://127.0.0.1:40123/jwks' }).sources),
+    ).rejects.toThrow(/^authJwksUrl/);
+  });
+
+  it('takes the optional token settings from --param (or SSM) over their defaults', async () => {
+    const { sources } = ssmWith(ALL, {
+      authJwksUrl: 'https://idp.example.com/oauth2/v1/keys',
+      authOperatorClaim: 'scope',
+      authOperatorValue: 'banku/operator',
+    });
+    expect((await stageSettings('qa', sources, {})).auth).toMatchObject({
+      jwksUrl: 'https://idp.example.com/oauth2/v1/keys',
+      operatorClaim: 'scope',
+      operatorValue: 'banku/operator',
+    });
   });
 
   it('must be named so that every name it makes is valid', () => {
@@ -133,6 +171,12 @@ describe('the local stage', () => {
       apiKeyValue: 'shell-api-key',
       esbuildWorkFolder: '.esbuild/shell-build',
       mskClusterArn: STAGE_PARAMETERS.mskClusterArn.placeholder,
+      auth: { issuer: 'http://localhost:4000', audience: 'shell-audience' },
+    });
+    // Packaged with no local stack running: placeholders.
+    expect((await stageSettings(LOCAL_STAGE, ssmWith({}).sources, {})).auth).toMatchObject({
+      issuer: STAGE_PARAMETERS.authIssuer.placeholder,
+      audience: STAGE_PARAMETERS.authAudience.placeholder,
     });
   });
 

@@ -7,7 +7,12 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import JSZip from 'jszip';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { STAGE_PARAMETERS, ssmParameterPath, stageNames } from '../../lib/config/stages.js';
+import {
+  OPTIONAL_STAGE_PARAMETERS,
+  STAGE_PARAMETERS,
+  ssmParameterPath,
+  stageNames,
+} from '../../lib/config/stages.js';
 import { topicName, topicSet } from '../../lib/config/topics.js';
 import { ProjectionStore } from '../../lib/projection/store.js';
 import { LUA_SCRIPTS } from '../../lib/redis/lua-scripts.js';
@@ -27,6 +32,8 @@ const ALARM_TOPIC = 'arn:aws:sns:us-east-1:123456789012:banku-prod-alarms';
 const SUBNETS = ['subnet-0123456789abcdef0', 'subnet-0123456789abcdef1'];
 const SECURITY_GROUPS = ['sg-0123456789abcdef0'];
 const UPSTASH_URL = 'https://prod-fake.upstash.io';
+const ISSUER = 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Example1';
+const CLIENT_ID = '4example0client0id0000000';
 
 /** The shell the audit packaged prod from: the local stack's variables sourced, an API key exported. */
 const LOCAL_SHELL: Record<string, string> = {
@@ -41,6 +48,8 @@ const LOCAL_SHELL: Record<string, string> = {
   REDIS_KEY_PREFIX: 'leaked-key-prefix',
   BANKU_API_KEY: 'leaked-api-key-value',
   BANKU_BUILD_ID: 'leaked-build',
+  AUTH_ISSUER: 'http://127.0.0.1:40999',
+  AUTH_AUDIENCE: 'leaked-audience',
 };
 
 type Statement = { Effect: string; Action: string | string[]; Resource: unknown };
@@ -57,6 +66,8 @@ describe(`the packaged template of a deployable stage (${STAGE}), parameters fro
       [ssmParameterPath(STAGE, 'security-group-ids')]: SECURITY_GROUPS,
       [ssmParameterPath(STAGE, 'upstash-redis-rest-url')]: UPSTASH_URL,
       [ssmParameterPath(STAGE, 'alarm-topic-arn')]: ALARM_TOPIC,
+      [ssmParameterPath(STAGE, 'auth-issuer')]: ISSUER,
+      [ssmParameterPath(STAGE, 'auth-audience')]: CLIENT_ID,
     });
     packaged = await packageStage(STAGE, { ssmUrl: ssm.url, env: LOCAL_SHELL });
     if (!packaged.template) throw new Error(`serverless package failed:\n${packaged.output}`);
@@ -152,7 +163,7 @@ describe(`the packaged template of a deployable stage (${STAGE}), parameters fro
 
   it('reads each stage parameter from SSM under /banku/<stage>/ and puts it where it belongs', () => {
     expect([...ssm.asked].sort()).toEqual(
-      Object.values(STAGE_PARAMETERS)
+      [...Object.values(STAGE_PARAMETERS), ...Object.values(OPTIONAL_STAGE_PARAMETERS)]
         .map((parameter) => ssmParameterPath(STAGE, parameter.ssmName))
         .sort(),
     );
@@ -206,13 +217,53 @@ describe(`the packaged template of a deployable stage (${STAGE}), parameters fro
   it('runs every function on arm64 nodejs24.x, each from its own zip', () => {
     const functions = ofType('AWS::Lambda::Function');
     expect(functions.map(([id]) => id.replace('LambdaFunction', '')).sort()).toEqual(
-      [...allFunctions].sort(),
+      [...allFunctions, 'Authorizer'].sort(),
     );
     for (const [, resource] of functions) {
       expect(resource.Properties).toMatchObject({ Architectures: ['arm64'], Runtime: 'nodejs24.x' });
     }
     const zips = new Set(functions.map(([, resource]) => JSON.stringify(resource.Properties.Code)));
-    expect(zips.size).toBe(allFunctions.length);
+    expect(zips.size).toBe(allFunctions.length + 1);
+  });
+
+  it('guards every route with the bearer-token authorizer of the stage’s issuer, besides the API key', () => {
+    const authorizers = ofType('AWS::ApiGateway::Authorizer');
+    expect(authorizers).toHaveLength(1);
+    const [[authorizerId, authorizer] = []] = authorizers;
+    expect(authorizer?.Properties).toMatchObject({
+      Type: 'TOKEN',
+      IdentitySource: 'method.request.header.Authorization',
+      AuthorizerResultTtlInSeconds: 300,
+    });
+    const methods = ofType('AWS::ApiGateway::Method').map(([, resource]) => resource.Properties);
+    expect(methods).toHaveLength(7);
+    for (const method of methods) {
+      expect(method.AuthorizationType).toBe('CUSTOM');
+      expect(method.AuthorizerId).toEqual({ Ref: authorizerId });
+    }
+    expect(
+      (lambda('Authorizer').Environment as { Variables: Record<string, string> }).Variables,
+    ).toMatchObject({
+      AUTH_ISSUER: ISSUER,
+      AUTH_AUDIENCE: CLIENT_ID,
+      AUTH_JWKS_URL: '',
+      AUTH_OPERATOR_CLAIM: 'cognito:groups',
+      AUTH_OPERATOR_VALUE: 'banku-operators',
+    });
+    expect(lambda('Authorizer').VpcConfig).toBeUndefined();
+    expect(template.Resources.AuthorizerRole?.Properties.Policies).toBeUndefined();
+    const refusals = Object.fromEntries(
+      ofType('AWS::ApiGateway::GatewayResponse').map(([, resource]) => [
+        resource.Properties.ResponseType,
+        resource.Properties.StatusCode,
+      ]),
+    );
+    expect(refusals).toEqual({
+      UNAUTHORIZED: '401',
+      INVALID_API_KEY: '403',
+      AUTHORIZER_FAILURE: '503',
+      AUTHORIZER_CONFIGURATION_ERROR: '503',
+    });
   });
 
   it('routes every path behind the API key and a usage plan', () => {
@@ -389,7 +440,9 @@ describe(`the packaged template of a deployable stage (${STAGE}), parameters fro
       const restApi = one('AWS::ApiGateway::RestApi');
       expect(restApi.Name).toBe(`banku-${STAGE}`);
       const throttles = mathMetrics(alarms().throttles!);
-      expect(throttles.map((metric) => metric.function).sort()).toEqual([...allFunctions].sort());
+      expect(throttles.map((metric) => metric.function).sort()).toEqual(
+        [...allFunctions, 'Authorizer'].sort(),
+      );
       expect(new Set(throttles.map((metric) => metric.name))).toEqual(new Set(['Throttles']));
       const apiDuration = alarms()['api-duration-near-timeout']!;
       expect(

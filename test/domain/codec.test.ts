@@ -220,7 +220,8 @@ describe('decodeEvent failures (never throws)', () => {
 
 describe('encodeEvent validation', () => {
   it('refuses to serialise an invalid event, listing the issues', () => {
-    const event = { ...depositRequest(alice, 100), data: { transactionId: id('tx'), amount: 0 } };
+    const valid = depositRequest(alice, 100);
+    const event = { ...valid, data: { ...valid.data, transactionId: id('tx'), amount: 0 } };
     expect(() => encodeEvent(event)).toThrow(EventValidationError);
     try {
       encodeEvent(event);

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { decideBatch, evolveBatch } from '../../lib/domain/batch.js';
 import { ledgerDelta } from '../../lib/domain/ledger.js';
+import { isForbidden } from '../../lib/domain/ownership.js';
 import { followUps } from '../../lib/domain/saga.js';
 import { accountsState } from '../../lib/domain/state.js';
 import { transactionStatus } from '../../lib/domain/transaction-status.js';
@@ -10,7 +11,12 @@ import { createEvent } from '../../lib/events/create-event.js';
 import { factId } from '../../lib/events/ids.js';
 import { MAX_AMOUNT, MAX_BALANCE } from '../../lib/events/primitives.js';
 import type { BankEvent } from '../../lib/events/types.js';
-import { id } from './fixtures.js';
+import { HOLDER, id } from './fixtures.js';
+
+// Most requests come from the accounts' holder; some from another customer or an operator, who may not
+// move the holder's money (`forbidden`), whatever else is true of the request.
+const INTRUDER = { kind: 'customer', subject: 'intruder' } as const;
+const OPERATOR = { kind: 'operator', subject: 'support' } as const;
 
 // A simulated deployment: HTTP functions append requests to a partitioned log, the projector decides per-partition
 // batches in a random interleaving with the production fold (decideBatch), and its outbox publishes the saga
@@ -48,6 +54,7 @@ const initialState = (): AccountsState =>
   accountsState([
     {
       accountId: whale,
+      owner: HOLDER.subject,
       name: 'Whale',
       currency: 'EUR',
       balance: WHALE_START,
@@ -103,7 +110,12 @@ class Projection {
     expect(replayed.steps).toEqual(result.steps);
     for (const { fact, account } of result.steps) {
       const before = this.state.get(fact.accountId);
-      const expectedVersion = before ? before.version + 1 : fact.type === 'AccountOpened' ? 1 : undefined;
+      // Every fact on an account counts in its version, but a forbidden one: that was never the account's.
+      const expectedVersion = before
+        ? before.version + (isForbidden(fact) ? 0 : 1)
+        : fact.type === 'AccountOpened'
+          ? 1
+          : undefined;
       if (account?.version !== expectedVersion) throw new Error(`version not counted for ${fact.type}`);
       if (account) this.state = new Map([...this.state, [fact.accountId, account]]);
       const delta = ledgerDelta(fact);
@@ -187,6 +199,10 @@ function runWorkload(seed: number, setup?: ProjectorSetup): Workload {
     if (r < 0.1) return 1 + Math.floor(random() * 1_000_000);
     return 1 + Math.floor(random() * 20_000);
   };
+  const principal = () => {
+    const r = random();
+    return r < 0.04 ? INTRUDER : r < 0.06 ? OPERATOR : HOLDER;
+  };
   const request = (accountId: string, make: () => Pick<BankEvent, 'type' | 'data'>): BankEvent => {
     sequence += 1;
     const { type, data } = make();
@@ -210,7 +226,7 @@ function runWorkload(seed: number, setup?: ProjectorSetup): Workload {
     if (open) {
       return request(open.accountId, () => ({
         type: 'AccountOpenRequested',
-        data: { transactionId: tx(), name: `Holder ${sequence}`, currency: open.currency },
+        data: { transactionId: tx(), name: `Holder ${sequence}`, currency: open.currency, principal: HOLDER },
       }));
     }
     const r = random();
@@ -219,31 +235,31 @@ function runWorkload(seed: number, setup?: ProjectorSetup): Workload {
       // Deposits as often as transfers out keep the whale pressed against the limit, so a refund can find it full.
       return request(whale, () => ({
         type: 'DepositRequested',
-        data: { transactionId: tx(), amount: MAX_AMOUNT },
+        data: { transactionId: tx(), amount: MAX_AMOUNT, principal: principal() },
       }));
     }
     if (r < 0.02) {
       return request(pick(normal), () => ({
         type: 'AccountOpenRequested',
-        data: { transactionId: tx(), name: 'Again', currency: 'EUR' },
+        data: { transactionId: tx(), name: 'Again', currency: 'EUR', principal: principal() },
       }));
     }
     if (r < 0.3) {
       return request(account, () => ({
         type: 'DepositRequested',
-        data: { transactionId: tx(), amount: amount(account) },
+        data: { transactionId: tx(), amount: amount(account), principal: principal() },
       }));
     }
     if (r < 0.48) {
       return request(account, () => ({
         type: 'WithdrawalRequested',
-        data: { transactionId: tx(), amount: amount(account) },
+        data: { transactionId: tx(), amount: amount(account), principal: principal() },
       }));
     }
     const to = random() < 0.03 ? account : random() < 0.1 ? whale : pick(pool);
     return request(account, () => ({
       type: 'TransferRequested',
-      data: { transactionId: tx(), toAccountId: to, amount: amount(account) },
+      data: { transactionId: tx(), toAccountId: to, amount: amount(account), principal: principal() },
     }));
   };
 
@@ -359,6 +375,7 @@ describe('conservation under a random workload (seeded)', () => {
       'account_not_found',
       'balance_limit_exceeded',
       'currency_mismatch',
+      'forbidden',
       'insufficient_funds',
       'invalid_transfer',
     ]);

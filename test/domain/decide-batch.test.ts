@@ -10,6 +10,7 @@ import { deciderSpecification } from './decider-specification.js';
 import {
   creditRequest,
   depositRequest,
+  HOLDER,
   id,
   openRequest,
   transferRequest,
@@ -101,6 +102,39 @@ describe('decideBatch: the projector fold', () => {
   });
 });
 
+describe('decideBatch: requests whose commands were abandoned (answered 503)', () => {
+  const mallory = { kind: 'customer', subject: 'mallory' } as const;
+
+  it("rejects the owner's abandoned request as abandoned whatever the state: no balance moves", () => {
+    const withdrawal = withdrawalRequest(alice, 60);
+    const result = decideBatch([openRequest(alice), depositRequest(alice, 100), withdrawal], initialState(), {
+      abandoned: new Set([withdrawal.data.transactionId]),
+    });
+    expect(kinds(result)).toEqual([
+      ['AccountOpened', null],
+      ['Deposited', null],
+      ['WithdrawalRejected', 'abandoned'],
+    ]);
+    expect(facts(result)[2]).toMatchObject({ initiator: HOLDER.subject });
+    expect(result.state.get(alice)).toMatchObject({ balance: 100, version: 3 });
+  });
+
+  it("keeps another customer's abandoned request forbidden, leaving the owner's account as it was", () => {
+    const foreign = [
+      withdrawalRequest(alice, 60, { principal: mallory }),
+      transferRequest(alice, bob, 10, { principal: mallory }),
+    ];
+    const result = decideBatch([openRequest(alice), depositRequest(alice, 100), ...foreign], initialState(), {
+      abandoned: new Set(foreign.map((request) => request.data.transactionId)),
+    });
+    expect(kinds(result).slice(2)).toEqual([
+      ['WithdrawalRejected', 'forbidden'],
+      ['TransferRejected', 'forbidden'],
+    ]);
+    expect(result.state.get(alice)).toMatchObject({ balance: 100, version: 2 });
+  });
+});
+
 describe('evolveBatch: the rebuild fold', () => {
   it('gives, from the facts alone, the steps and state decideBatch gave', () => {
     const batch = [openRequest(alice), depositRequest(alice, 100), withdrawalRequest(alice, 500)];
@@ -138,6 +172,7 @@ describe('the account decider, given/when/then', () => {
       accountId: alice,
       correlationId: deposit.metadata.correlationId,
       at: deposit.occurredAt,
+      initiator: deposit.data.principal.subject,
       amount: 60,
       reason: 'balance_limit_exceeded',
     });

@@ -6,9 +6,11 @@ import { deciderSpecification } from './decider-specification.js';
 import {
   AT,
   baseOf,
+  initiatedBaseOf,
   creditRequest,
   depositRequest,
   funded,
+  HOLDER,
   id,
   opened,
   openRequest,
@@ -26,9 +28,10 @@ describe('decide: opening an account', () => {
     const request = openRequest(alice, { name: 'Alice', currency: 'EUR', at: '2025-02-01T08:00:00.000Z' });
     const { state } = given()
       .when(request)
-      .then({ ...baseOf('AccountOpened', request), name: 'Alice', currency: 'EUR' });
+      .then({ ...baseOf('AccountOpened', request), owner: HOLDER.subject, name: 'Alice', currency: 'EUR' });
     expect(state.get(alice)).toEqual({
       accountId: alice,
+      owner: HOLDER.subject,
       name: 'Alice',
       currency: 'EUR',
       balance: 0,
@@ -43,7 +46,7 @@ describe('decide: opening an account', () => {
     const { state } = given(opened(alice, 'EUR'), funded(alice, 100))
       .when(request)
       .then({
-        ...baseOf('AccountOpenRejected', request),
+        ...initiatedBaseOf('AccountOpenRejected', request),
         name: 'Mallory',
         currency: 'USD',
         reason: 'account_already_exists',
@@ -62,7 +65,7 @@ describe('decide: deposits', () => {
     const request = depositRequest(alice, 250);
     const { state } = given(opened(alice), funded(alice, 1000))
       .when(request)
-      .then({ ...baseOf('Deposited', request), amount: 250, currency: 'EUR', balanceAfter: 1250 });
+      .then({ ...initiatedBaseOf('Deposited', request), amount: 250, currency: 'EUR', balanceAfter: 1250 });
     expect(state.get(alice)?.balance).toBe(1250);
   });
 
@@ -70,7 +73,7 @@ describe('decide: deposits', () => {
     const request = depositRequest(alice, 250);
     const { state } = given()
       .when(request)
-      .then({ ...baseOf('DepositRejected', request), amount: 250, reason: 'account_not_found' });
+      .then({ ...initiatedBaseOf('DepositRejected', request), amount: 250, reason: 'account_not_found' });
     expect(state.size).toBe(0);
   });
 
@@ -79,7 +82,7 @@ describe('decide: deposits', () => {
     given(opened(alice), funded(alice, MAX_BALANCE - MAX_AMOUNT))
       .when(request)
       .then({
-        ...baseOf('Deposited', request),
+        ...initiatedBaseOf('Deposited', request),
         amount: MAX_AMOUNT,
         currency: 'EUR',
         balanceAfter: MAX_BALANCE,
@@ -90,7 +93,7 @@ describe('decide: deposits', () => {
     const request = depositRequest(alice, 2);
     const { state } = given(opened(alice), funded(alice, MAX_BALANCE - 1))
       .when(request)
-      .then({ ...baseOf('DepositRejected', request), amount: 2, reason: 'balance_limit_exceeded' });
+      .then({ ...initiatedBaseOf('DepositRejected', request), amount: 2, reason: 'balance_limit_exceeded' });
     expect(state.get(alice)).toMatchObject({ balance: MAX_BALANCE - 1, version: 3 });
   });
 });
@@ -100,14 +103,18 @@ describe('decide: withdrawals', () => {
     const request = withdrawalRequest(alice, 1000);
     given(opened(alice), funded(alice, 1000))
       .when(request)
-      .then({ ...baseOf('Withdrawn', request), amount: 1000, currency: 'EUR', balanceAfter: 0 });
+      .then({ ...initiatedBaseOf('Withdrawn', request), amount: 1000, currency: 'EUR', balanceAfter: 0 });
   });
 
   it('refuses more than the balance: insufficient_funds, balance unchanged', () => {
     const request = withdrawalRequest(alice, 1001);
     const { state } = given(opened(alice), funded(alice, 1000))
       .when(request)
-      .then({ ...baseOf('WithdrawalRejected', request), amount: 1001, reason: 'insufficient_funds' });
+      .then({
+        ...initiatedBaseOf('WithdrawalRejected', request),
+        amount: 1001,
+        reason: 'insufficient_funds',
+      });
     expect(state.get(alice)).toMatchObject({ balance: 1000, version: 3 });
   });
 
@@ -115,7 +122,7 @@ describe('decide: withdrawals', () => {
     const request = withdrawalRequest(alice, 1);
     given(opened(bob))
       .when(request)
-      .then({ ...baseOf('WithdrawalRejected', request), amount: 1, reason: 'account_not_found' });
+      .then({ ...initiatedBaseOf('WithdrawalRejected', request), amount: 1, reason: 'account_not_found' });
   });
 });
 
@@ -125,7 +132,7 @@ describe('decide: transfer at the source', () => {
     const { state } = given(opened(alice, 'GBP'), funded(alice, 1000, 0, 'GBP'))
       .when(request)
       .then({
-        ...baseOf('TransferDebited', request),
+        ...initiatedBaseOf('TransferDebited', request),
         amount: 400,
         currency: 'GBP',
         balanceAfter: 600,
@@ -148,7 +155,7 @@ describe('decide: transfer at the source', () => {
     given(opened(alice), funded(alice, 1000))
       .when(request)
       .then({
-        ...baseOf('TransferRejected', request),
+        ...initiatedBaseOf('TransferRejected', request),
         amount: 1,
         counterpartyAccountId: alice,
         reason: 'invalid_transfer',
@@ -160,7 +167,7 @@ describe('decide: transfer at the source', () => {
     given(opened(bob))
       .when(request)
       .then({
-        ...baseOf('TransferRejected', request),
+        ...initiatedBaseOf('TransferRejected', request),
         amount: 1,
         counterpartyAccountId: bob,
         reason: 'account_not_found',
@@ -172,7 +179,7 @@ describe('decide: transfer at the source', () => {
     const { state } = given(opened(alice), funded(alice, 1000))
       .when(request)
       .then({
-        ...baseOf('TransferRejected', request),
+        ...initiatedBaseOf('TransferRejected', request),
         amount: 1001,
         counterpartyAccountId: bob,
         reason: 'insufficient_funds',

@@ -4,7 +4,7 @@ import { evolve } from '../../lib/domain/evolve.js';
 import { accountsState, initialState } from '../../lib/domain/state.js';
 import type { Outcome } from '../../lib/domain/types.js';
 import {
-  baseOf,
+  initiatedBaseOf,
   depositRequest,
   funded,
   id,
@@ -21,7 +21,7 @@ describe('evolve', () => {
   it('counts every recorded outcome in version and dates the account by the latest one', () => {
     const withdrawal = withdrawalRequest(alice, 999, { at: '2025-03-01T00:00:00.000Z' });
     const state = fold(opened(alice, 'EUR', '2025-01-01T00:00:00.000Z'), funded(alice, 100), {
-      ...baseOf('WithdrawalRejected', withdrawal),
+      ...initiatedBaseOf('WithdrawalRejected', withdrawal),
       amount: 999,
       reason: 'insufficient_funds',
     });
@@ -40,13 +40,13 @@ describe('evolve', () => {
       opened(alice),
       funded(alice, 100),
       {
-        ...baseOf('TransferDebited', debit),
+        ...initiatedBaseOf('TransferDebited', debit),
         amount: 30,
         currency: 'EUR',
         balanceAfter: 70,
         counterpartyAccountId: bob,
       },
-      { ...baseOf('Withdrawn', withdrawal), amount: 20, currency: 'EUR', balanceAfter: 50 },
+      { ...initiatedBaseOf('Withdrawn', withdrawal), amount: 20, currency: 'EUR', balanceAfter: 50 },
     );
     expect(state.get(alice)).toMatchObject({ balance: 50, version: 4 });
   });
@@ -55,7 +55,7 @@ describe('evolve', () => {
     const state = fold(opened(bob));
     const request = depositRequest(alice, 5);
     const next = evolve(state, {
-      ...baseOf('DepositRejected', request),
+      ...initiatedBaseOf('DepositRejected', request),
       amount: 5,
       reason: 'account_not_found',
     });
@@ -83,7 +83,12 @@ describe('evolve', () => {
     const state = fold(opened(alice), funded(alice, 100));
     const request = depositRequest(alice, 5);
     expect(() =>
-      evolve(state, { ...baseOf('Deposited', request), amount: 5, currency: 'EUR', balanceAfter: 999 }),
+      evolve(state, {
+        ...initiatedBaseOf('Deposited', request),
+        amount: 5,
+        currency: 'EUR',
+        balanceAfter: 999,
+      }),
     ).toThrow(OutcomeNotApplicableError);
   });
 
@@ -91,7 +96,12 @@ describe('evolve', () => {
     const state = fold(opened(alice), funded(alice, 10));
     const request = withdrawalRequest(alice, 11);
     expect(() =>
-      evolve(state, { ...baseOf('Withdrawn', request), amount: 11, currency: 'EUR', balanceAfter: -1 }),
+      evolve(state, {
+        ...initiatedBaseOf('Withdrawn', request),
+        amount: 11,
+        currency: 'EUR',
+        balanceAfter: -1,
+      }),
     ).toThrow(/out of range/);
   });
 });

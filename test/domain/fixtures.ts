@@ -3,6 +3,10 @@ import type { AccountOpened, Deposited, OutcomeBase } from '../../lib/domain/typ
 import { createEvent } from '../../lib/events/create-event.js';
 import { BankEventSchema } from '../../lib/events/schema-versions.js';
 import type { BankEvent, BankEventOf, ReasonCode } from '../../lib/events/types.js';
+import { HOLDER } from '../support/bank-events.js';
+import type { Principal } from '../../lib/domain/types.js';
+
+export { HOLDER };
 
 const TEST_NAMESPACE = '7f0b7c1e-3a57-4f53-9b6e-0a4f3f1d2c11';
 
@@ -20,6 +24,8 @@ function next(prefix: string): string {
 }
 
 interface Common {
+  /** Who asks (customer requests only); the {@link HOLDER} by default. */
+  principal?: Principal;
   eventId?: string;
   transactionId?: string;
   at?: string;
@@ -49,6 +55,7 @@ export function openRequest(
         transactionId: options.transactionId ?? next('tx'),
         name: options.name ?? 'Ada Lovelace',
         currency: options.currency ?? 'EUR',
+        principal: options.principal ?? HOLDER,
       },
       metadata: metadata(options),
     }),
@@ -66,7 +73,11 @@ export function depositRequest(
       type: 'DepositRequested',
       accountId,
       occurredAt: options.at ?? AT,
-      data: { transactionId: options.transactionId ?? next('tx'), amount },
+      data: {
+        transactionId: options.transactionId ?? next('tx'),
+        amount,
+        principal: options.principal ?? HOLDER,
+      },
       metadata: metadata(options),
     }),
   );
@@ -83,7 +94,11 @@ export function withdrawalRequest(
       type: 'WithdrawalRequested',
       accountId,
       occurredAt: options.at ?? AT,
-      data: { transactionId: options.transactionId ?? next('tx'), amount },
+      data: {
+        transactionId: options.transactionId ?? next('tx'),
+        amount,
+        principal: options.principal ?? HOLDER,
+      },
       metadata: metadata(options),
     }),
   );
@@ -101,7 +116,12 @@ export function transferRequest(
       type: 'TransferRequested',
       accountId: fromAccountId,
       occurredAt: options.at ?? AT,
-      data: { transactionId: options.transactionId ?? next('tx'), toAccountId, amount },
+      data: {
+        transactionId: options.transactionId ?? next('tx'),
+        toAccountId,
+        amount,
+        principal: options.principal ?? HOLDER,
+      },
       metadata: metadata(options),
     }),
   );
@@ -165,10 +185,21 @@ export function baseOf<T extends string>(type: T, request: BankEvent): OutcomeBa
   };
 }
 
-/** A past `AccountOpened`, for `given(...)`. */
-export function opened(accountId: string, currency = 'EUR', at = AT): AccountOpened {
+/** The fields every outcome of a customer's `request` carries: the base, and who asked. */
+export function initiatedBaseOf<T extends string>(
+  type: T,
+  request: BankEventOf<
+    'AccountOpenRequested' | 'DepositRequested' | 'WithdrawalRequested' | 'TransferRequested'
+  >,
+): OutcomeBase<T> & { initiator: string } {
+  return { ...baseOf(type, request), initiator: request.data.principal.subject };
+}
+
+/** A past `AccountOpened` (owned by `owner`, the {@link HOLDER} by default), for `given(...)`. */
+export function opened(accountId: string, currency = 'EUR', at = AT, owner = HOLDER.subject): AccountOpened {
   return {
     ...baseOf('AccountOpened', openRequest(accountId, { currency, at })),
+    owner,
     name: 'Ada Lovelace',
     currency,
   };
@@ -180,7 +211,7 @@ export function opened(accountId: string, currency = 'EUR', at = AT): AccountOpe
  */
 export function funded(accountId: string, amount: number, from = 0, currency = 'EUR', at = AT): Deposited {
   return {
-    ...baseOf('Deposited', depositRequest(accountId, 1, { at })),
+    ...initiatedBaseOf('Deposited', depositRequest(accountId, 1, { at })),
     amount,
     currency,
     balanceAfter: from + amount,

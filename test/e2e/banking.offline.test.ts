@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningOffline, startOffline } from '../../localstack/offline/start-offline.js';
 import { localStackControl } from '../../localstack/stack/control-client.js';
 import { apiClient } from '../support/http-client.js';
+import { testToken } from '../support/tokens.js';
 import { testRedis } from '../support/redis.js';
 import { seededRandom } from '../../localstack/support/seeded-random.js';
 
@@ -35,7 +36,7 @@ describe('banking end to end through the API', { timeout: 180_000 }, () => {
           console.error(`[offline] ${line.slice(0, 400)}`);
       },
     });
-    call = apiClient(offline.url, offline.apiKey);
+    call = apiClient(offline.url, offline.apiKey, await testToken({ sub: 'e2e-customer' }));
   }, 180_000);
 
   afterAll(async () => {
@@ -75,6 +76,125 @@ describe('banking end to end through the API', { timeout: 180_000 }, () => {
     post('/accounts/{id}/withdrawals', `/accounts/${accountId}/withdrawals`, { amount });
   const transfer = (from: string, to: string, amount: number) =>
     post('/accounts/{id}/transfers', `/accounts/${from}/transfers`, { toAccountId: to, amount });
+
+  describe('who may touch which account', () => {
+    let mallory: ReturnType<typeof apiClient>;
+    let operator: ReturnType<typeof apiClient>;
+    beforeAll(async () => {
+      mallory = apiClient(offline.url, offline.apiKey, await testToken({ sub: 'e2e-mallory' }));
+      operator = apiClient(
+        offline.url,
+        offline.apiKey,
+        await testToken({ sub: 'e2e-support', operator: true }),
+      );
+    });
+
+    it('answers another customer 404 for the account, its history and its transactions, and 403 for moving its money, which stays put', async () => {
+      const ada = await open('Ada Owner');
+      const funded = await deposit(ada, 1_000);
+      await settled(funded.transactionId);
+      const notFound = { status: 404, body: { error: 'account_not_found' } };
+      expect(await mallory('GET', '/accounts/{id}', `/accounts/${ada}`)).toMatchObject(notFound);
+      expect(
+        await mallory('GET', '/accounts/{id}/transactions', `/accounts/${ada}/transactions`),
+      ).toMatchObject(notFound);
+      expect(
+        (await mallory('GET', '/transactions/{transactionId}', `/transactions/${funded.transactionId}`))
+          .status,
+      ).toBe(404);
+      const moves = [
+        ['/accounts/{id}/deposits', `/accounts/${ada}/deposits`, { amount: 5 }],
+        ['/accounts/{id}/withdrawals', `/accounts/${ada}/withdrawals`, { amount: 5 }],
+        ['/accounts/{id}/transfers', `/accounts/${ada}/transfers`, { toAccountId: randomUUID(), amount: 5 }],
+      ] as const;
+      for (const [route, path, body] of moves) {
+        const refused = await mallory('POST', route, path, { body });
+        expect(refused.status, path).toBe(403);
+        expect(refused.body).toMatchObject({ error: 'forbidden' });
+      }
+      expect(await balance(ada)).toBe(1_000);
+    });
+
+    it('decides forbidden in the projector when the request beats the account into the projection', async () => {
+      // The opening is not projected yet: the HTTP side cannot see the owner and lets the request
+      // through; the projector decides it against the owner, in log order.
+      const { accountId } = await post('/accounts', '/accounts', { name: 'Fresh', currency: 'USD' });
+      const attempt = await mallory(
+        'POST',
+        '/accounts/{id}/withdrawals',
+        `/accounts/${accountId}/withdrawals`,
+        {
+          body: { amount: 1 },
+        },
+      );
+      if (attempt.status === 202) {
+        const { transactionId } = attempt.body as { transactionId: string };
+        let outcome: { status: string; reason?: string } = { status: 'pending' };
+        for (const deadline = Date.now() + 60_000; outcome.status === 'pending' && Date.now() < deadline;) {
+          await new Promise((resolve) => setTimeout(resolve, 25));
+          outcome = (await mallory('GET', '/transactions/{transactionId}', `/transactions/${transactionId}`))
+            .body as typeof outcome;
+        }
+        expect(outcome).toMatchObject({ status: 'rejected', reason: 'forbidden' });
+      } else {
+        expect(attempt.status).toBe(403);
+      }
+      for (let read = await call('GET', '/accounts/{id}', `/accounts/${accountId}`); ;) {
+        if (read.status === 200) {
+          expect(read.body).toMatchObject({ balance: 0, version: 1 });
+          break;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 25));
+        read = await call('GET', '/accounts/{id}', `/accounts/${accountId}`);
+      }
+    });
+
+    it('lets the destination’s owner read a transfer into their account', async () => {
+      const ada = await open('Ada Sender');
+      await settled((await deposit(ada, 500)).transactionId);
+      const malloryOpened = (await mallory('POST', '/accounts', '/accounts', { body: { name: 'Mallory' } }))
+        .body as {
+        accountId: string;
+      };
+      const sent = await transfer(ada, malloryOpened.accountId, 100);
+      expect(await settled(sent.transactionId)).toMatchObject({ status: 'applied' });
+      expect(
+        (await mallory('GET', '/transactions/{transactionId}', `/transactions/${sent.transactionId}`)).body,
+      ).toMatchObject({ status: 'applied', type: 'transfer' });
+      expect(
+        (await mallory('GET', '/accounts/{id}', `/accounts/${malloryOpened.accountId}`)).body,
+      ).toMatchObject({
+        balance: 100,
+      });
+    });
+
+    it('lets an operator read every account and transaction, and move no money', async () => {
+      const ada = await open('Ada Audited');
+      const funded = await deposit(ada, 700);
+      await settled(funded.transactionId);
+      expect((await operator('GET', '/accounts/{id}', `/accounts/${ada}`)).body).toMatchObject({
+        balance: 700,
+      });
+      expect(
+        (await operator('GET', '/accounts/{id}/transactions', `/accounts/${ada}/transactions`)).status,
+      ).toBe(200);
+      expect(
+        (await operator('GET', '/transactions/{transactionId}', `/transactions/${funded.transactionId}`))
+          .body,
+      ).toMatchObject({ status: 'applied' });
+      expect((await operator('POST', '/accounts', '/accounts', { body: { name: 'Ops' } })).status).toBe(403);
+      const withdrawal = await operator(
+        'POST',
+        '/accounts/{id}/withdrawals',
+        `/accounts/${ada}/withdrawals`,
+        {
+          body: { amount: 700 },
+        },
+      );
+      expect(withdrawal).toMatchObject({ status: 403, body: { error: 'forbidden' } });
+      expect(await balance(ada)).toBe(700);
+    });
+  });
 
   it('opens, deposits, withdraws, and rejects an overdraft', async () => {
     const ada = await open('Ada');

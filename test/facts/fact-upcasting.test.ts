@@ -20,6 +20,7 @@ const DepositedV2 = z.strictObject({
   occurredAt: IsoDateTime,
   data: z.strictObject({
     transactionId: Uuid,
+    initiator: z.string().min(1),
     money: z.strictObject({ amount: Amount, currency: Currency }),
     balanceAfter: z.int().min(0).max(MAX_BALANCE),
   }),
@@ -73,7 +74,12 @@ describe('schema evolution of facts: a v2 of Deposited, read by upcasting v1 on 
       schemaVersion: 2,
       accountId: account,
       occurredAt: new Date().toISOString(),
-      data: { transactionId: randomUUID(), money: { amount: 50, currency: 'EUR' }, balanceAfter: 300 },
+      data: {
+        transactionId: randomUUID(),
+        initiator: 'test-holder',
+        money: { amount: 50, currency: 'EUR' },
+        balanceAfter: 300,
+      },
       metadata: { correlationId: 'c-2', causationId: randomUUID() },
     };
     await service.publisher.publish([
@@ -95,6 +101,7 @@ describe('schema evolution of facts: a v2 of Deposited, read by upcasting v1 on 
           occurredAt: v1.fact.at,
           data: {
             transactionId: v1.fact.transactionId,
+            initiator: v1.fact.initiator,
             money: { amount: 250, currency: 'EUR' },
             balanceAfter: 250,
           },

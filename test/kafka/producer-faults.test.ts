@@ -3,7 +3,7 @@ import { createServer, type Socket } from 'node:net';
 import type { Kafka } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KafkaClientOptions } from '../../lib/kafka/client.js';
-import { KafkaUnavailableError } from '../../lib/kafka/errors.js';
+import { KafkaRejectedError, KafkaUnavailableError } from '../../lib/kafka/errors.js';
 import { createPublisher, DEFAULT_PUBLISH_TIMEOUT_MS, type Publisher } from '../../lib/kafka/producer.js';
 import { type LocalKafka, startLocalKafka } from '../../localstack/kafka/broker.js';
 import { KafkaApiKey, KafkaErrorCode } from '../../localstack/kafka/faults.js';
@@ -121,6 +121,69 @@ describe('publisher when the broker fails', () => {
       await broker.inject({ type: 'rtt', rttMs: 0 });
       await publisher.disconnect();
     }
+  });
+
+  describe('when the broker delays or refuses a produce', () => {
+    let publisher: Publisher;
+    beforeAll(() => {
+      publisher = createPublisher({ client });
+    });
+    afterAll(async () => {
+      await publisher?.disconnect();
+    });
+
+    it('resolves only once the broker has appended the record', async () => {
+      const topic = await newTopic(1);
+      const admin = kafka.admin();
+      await admin.connect();
+      try {
+        await broker.inject({ type: 'rtt', rttMs: 400 });
+        const started = Date.now();
+        const [where] = await publisher.publish([{ topic, key: 'k', value: 'v' }]);
+        const elapsed = Date.now() - started;
+        await broker.inject({ type: 'rtt', rttMs: 0 });
+
+        // The broker delays its answer by 400 ms; a publish that did not wait for it would be faster.
+        expect(elapsed).toBeGreaterThanOrEqual(400);
+        const [offsets] = await admin.fetchTopicOffsets(topic);
+        expect(BigInt(offsets?.high ?? '0')).toBe(BigInt(where?.offset ?? '-1') + 1n);
+      } finally {
+        await broker.inject({ type: 'rtt', rttMs: 0 });
+        await admin.disconnect();
+      }
+    });
+
+    it('retries transient leader errors within the publish', async () => {
+      const topic = await newTopic(1);
+      await broker.inject({
+        type: 'request-errors',
+        apiKey: KafkaApiKey.Produce,
+        errors: [KafkaErrorCode.NotLeaderOrFollower, KafkaErrorCode.NotEnoughReplicas],
+      });
+
+      const [where] = await publisher.publish([{ topic, key: 'k', value: 'after two transient errors' }]);
+
+      const [seen] = await readBack(kafka, topic, 1);
+      expect(seen?.offset).toBe(where?.offset);
+      expect(seen?.value).toBe('after two transient errors');
+    });
+
+    it('reports a non-retriable broker verdict as KafkaRejectedError, then publishes again', async () => {
+      const topic = await newTopic(1);
+      await broker.inject({
+        type: 'request-errors',
+        apiKey: KafkaApiKey.Produce,
+        errors: [KafkaErrorCode.TopicAuthorizationFailed],
+      });
+
+      const error = await publisher.publish([{ topic, key: 'k', value: 'refused' }]).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(KafkaRejectedError);
+      expect((error as KafkaRejectedError).reason).toBe('TOPIC_AUTHORIZATION_FAILED');
+
+      const [where] = await publisher.publish([{ topic, key: 'k', value: 'accepted' }]);
+      const [seen] = await readBack(kafka, topic, 1);
+      expect(seen).toMatchObject({ offset: where?.offset, value: 'accepted' });
+    });
   });
 
   it('starts the next publish on a fresh connection and stops retrying an abandoned one', async () => {

@@ -6,35 +6,34 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KafkaClientOptions } from '../../lib/kafka/client.js';
 import { KafkaRejectedError } from '../../lib/kafka/errors.js';
 import { createPublisher, type OutgoingRecord, type Publisher } from '../../lib/kafka/producer.js';
-import { type LocalKafka, startLocalKafka } from '../../localstack/kafka/broker.js';
-import { KafkaApiKey, KafkaErrorCode } from '../../localstack/kafka/faults.js';
+import { localStackControl } from '../../localstack/stack/control-client.js';
 import { localKafkaClient, readBack } from '../support/read-back.js';
 
-const newTopic = async (broker: LocalKafka, partitions: number): Promise<string> => {
+const newTopic = async (partitions: number): Promise<string> => {
   const name = `kafka-adapter-${randomUUID().slice(0, 8)}`;
-  await broker.createTopic(name, partitions);
+  await localStackControl().createTopic(name, partitions);
   return name;
 };
 
+// The stack's broker (the mock, or Apache Kafka under npm run test:kafka). What needs injected faults
+// is in producer-faults.test.ts (mock) and producer.apache.test.ts (real faults).
 describe('publisher against the local broker', () => {
-  let broker: LocalKafka;
+  const bootstrapServers = process.env.KAFKA_BROKERS ?? '';
   let client: KafkaClientOptions;
   let kafka: Kafka;
   let publisher: Publisher;
 
   beforeAll(async () => {
-    broker = await startLocalKafka({ topics: [] });
-    client = { brokers: broker.bootstrapServers.split(','), auth: { mechanism: 'plaintext' } };
-    kafka = localKafkaClient(broker.bootstrapServers);
+    client = { brokers: bootstrapServers.split(','), auth: { mechanism: 'plaintext' } };
+    kafka = localKafkaClient(bootstrapServers);
     publisher = createPublisher({ client });
   });
   afterAll(async () => {
     await publisher?.disconnect();
-    await broker?.stop();
   });
 
   it('puts each key on one partition, in order, with headers intact, at the offsets it reports', async () => {
-    const topic = await newTopic(broker, 3);
+    const topic = await newTopic(3);
     const keys = ['acc-1', 'acc-2', 'acc-3', 'acc-4', 'acc-5', 'acc-6'];
     const records: OutgoingRecord[] = [0, 1, 2].flatMap((round) =>
       keys.map((key) => ({
@@ -78,29 +77,8 @@ describe('publisher against the local broker', () => {
     });
   });
 
-  it('resolves only once the broker has appended the record', async () => {
-    const topic = await newTopic(broker, 1);
-    const admin = kafka.admin();
-    await admin.connect();
-    try {
-      await broker.inject({ type: 'rtt', rttMs: 400 });
-      const started = Date.now();
-      const [where] = await publisher.publish([{ topic, key: 'k', value: 'v' }]);
-      const elapsed = Date.now() - started;
-      await broker.inject({ type: 'rtt', rttMs: 0 });
-
-      // The broker delays its answer by 400 ms; a publish that did not wait for it would be faster.
-      expect(elapsed).toBeGreaterThanOrEqual(400);
-      const [offsets] = await admin.fetchTopicOffsets(topic);
-      expect(BigInt(offsets?.high ?? '0')).toBe(BigInt(where?.offset ?? '-1') + 1n);
-    } finally {
-      await broker.inject({ type: 'rtt', rttMs: 0 });
-      await admin.disconnect();
-    }
-  });
-
   it('shares one connect between concurrent first publishes and skips empty ones', async () => {
-    const topic = await newTopic(broker, 2);
+    const topic = await newTopic(2);
     let opened = 0;
     const fresh = createPublisher({
       client: async () => {
@@ -122,38 +100,6 @@ describe('publisher against the local broker', () => {
     }
   });
 
-  it('retries transient leader errors within the publish', async () => {
-    const topic = await newTopic(broker, 1);
-    await broker.inject({
-      type: 'request-errors',
-      apiKey: KafkaApiKey.Produce,
-      errors: [KafkaErrorCode.NotLeaderOrFollower, KafkaErrorCode.NotEnoughReplicas],
-    });
-
-    const [where] = await publisher.publish([{ topic, key: 'k', value: 'after two transient errors' }]);
-
-    const [seen] = await readBack(kafka, topic, 1);
-    expect(seen?.offset).toBe(where?.offset);
-    expect(seen?.value).toBe('after two transient errors');
-  });
-
-  it('reports a non-retriable broker verdict as KafkaRejectedError, then publishes again', async () => {
-    const topic = await newTopic(broker, 1);
-    await broker.inject({
-      type: 'request-errors',
-      apiKey: KafkaApiKey.Produce,
-      errors: [KafkaErrorCode.TopicAuthorizationFailed],
-    });
-
-    const error = await publisher.publish([{ topic, key: 'k', value: 'refused' }]).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(KafkaRejectedError);
-    expect((error as KafkaRejectedError).reason).toBe('TOPIC_AUTHORIZATION_FAILED');
-
-    const [where] = await publisher.publish([{ topic, key: 'k', value: 'accepted' }]);
-    const [seen] = await readBack(kafka, topic, 1);
-    expect(seen).toMatchObject({ offset: where?.offset, value: 'accepted' });
-  });
-
   it('reports a topic that does not exist as KafkaRejectedError (no auto-creation)', async () => {
     const topic = `kafka-adapter-missing-${randomUUID().slice(0, 8)}`;
 
@@ -164,12 +110,12 @@ describe('publisher against the local broker', () => {
   });
 
   it('disconnects the module-scope publisher on SIGTERM and exits', async () => {
-    const topic = await newTopic(broker, 1);
+    const topic = await newTopic(1);
     const fixture = fileURLToPath(new URL('./fixtures/sigterm-publisher.ts', import.meta.url));
     let child: ChildProcess | undefined;
     try {
       child = spawn(process.execPath, ['--import', 'tsx', fixture, topic], {
-        env: { ...process.env, KAFKA_BROKERS: broker.bootstrapServers, POWERTOOLS_LOG_LEVEL: 'INFO' },
+        env: { ...process.env, KAFKA_BROKERS: bootstrapServers, POWERTOOLS_LOG_LEVEL: 'INFO' },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let stdout = '';

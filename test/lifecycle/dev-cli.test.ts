@@ -1,33 +1,53 @@
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
-import { networkInterfaces } from 'node:os';
+import { networkInterfaces, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { topicName } from '../../lib/config/topics.js';
+import { mintToken } from '../../localstack/issuer/mint-client.js';
 import { freePort } from '../../localstack/offline/free-port.js';
 import { localStackControl } from '../../localstack/stack/control-client.js';
 import { STACK_ENV_NAMES } from '../../localstack/stack/stack-env.js';
-import { envWithoutStack, runNpmScript } from '../support/cli-process.js';
+import { envWithoutStack, runNpmScript, scratchKafkaDataDir } from '../support/cli-process.js';
 import { commandLine, descendants, killTree, parentOf, survivors } from '../support/process-tree.js';
 import { directRedis } from '../support/projection-snapshot.js';
 import { localKafkaClient } from '../support/read-back.js';
 
-type DevProcess = ReturnType<typeof runNpmScript>;
+type DevProcess = ReturnType<typeof runNpmScript> & { removeKafkaData(): void };
 
 // Bundling eight functions takes seconds on a quiet machine and minutes on a crowded one.
 const READY_MS = 270_000;
 
-async function startDev(prefix: string): Promise<{ dev: DevProcess; lambdaPort: number }> {
+// Each dev advertises its issuer in a file of its own, so a developer's running `npm run dev` keeps its.
+const issuerFiles = new Map<DevProcess, string>();
+
+async function startDev(
+  prefix: string,
+): Promise<{ dev: DevProcess; lambdaPort: number; issuerFile: string }> {
   const lambdaPort = await freePort();
-  const dev = runNpmScript(
+  const issuerFile = join(mkdtempSync(join(tmpdir(), 'banku-dev-issuer-')), 'local-issuer.json');
+  const kafkaData = scratchKafkaDataDir();
+  const npm = runNpmScript(
     'dev',
     envWithoutStack({
+      ...kafkaData.env,
       REDIS_KEY_PREFIX: prefix,
       BANKU_HTTP_PORT: String(await freePort()),
       BANKU_LAMBDA_PORT: String(lambdaPort),
+      BANKU_ISSUER_FILE: issuerFile,
     }),
   );
+  const dev = Object.assign(npm, { removeKafkaData: kafkaData.remove });
+  issuerFiles.set(dev, issuerFile);
   await dev.waitForLine('ready', READY_MS);
-  return { dev, lambdaPort };
+  return { dev, lambdaPort, issuerFile };
+}
+
+/** The API key and a customer's bearer token of the dev's own issuer, minted with what it printed. */
+async function customer(vars: Record<string, string>, sub: string): Promise<Record<string, string>> {
+  const issuer = { url: vars.AUTH_ISSUER ?? '', mintSecret: vars.LOCAL_ISSUER_MINT_SECRET ?? '' };
+  return { 'x-api-key': vars.API_KEY ?? '', authorization: `Bearer ${await mintToken(issuer, { sub })}` };
 }
 
 /** What `npm run dev` printed as `NAME=value` before `ready`. */
@@ -73,7 +93,12 @@ function devProcesses(dev: DevProcess): { offline: number; stack: number[] } {
 }
 
 async function stopDev(dev: DevProcess | undefined, prefix: string) {
-  if (dev) killTree(dev.child);
+  if (dev) {
+    killTree(dev.child);
+    dev.removeKafkaData();
+  }
+  const issuerFile = dev && issuerFiles.get(dev);
+  if (issuerFile) rmSync(dirname(issuerFile), { recursive: true, force: true });
   const redis = directRedis();
   const keys = await redis.keys(`${prefix}:*`);
   if (keys.length > 0) await redis.unlink(...keys);
@@ -86,12 +111,13 @@ describe('npm run dev', () => {
     const redis = directRedis();
     let dev: DevProcess;
     let lambdaPort = 0;
+    let issuerFile = '';
     let vars: Record<string, string> = {};
 
     beforeAll(async () => {
       // Left over from an earlier run: the fresh broker has no log for it, so it must go.
       await redis.hset(`${prefix}:ns:main:acct:${randomUUID()}`, 'balance', '100');
-      ({ dev, lambdaPort } = await startDev(prefix));
+      ({ dev, lambdaPort, issuerFile } = await startDev(prefix));
       vars = printed(dev);
     }, READY_MS + 30_000);
 
@@ -101,7 +127,7 @@ describe('npm run dev', () => {
     });
 
     it('prints the variables tools need before ready, and they reach the stack', async () => {
-      for (const name of [...STACK_ENV_NAMES, 'REDIS_KEY_PREFIX', 'API_URL', 'API_KEY']) {
+      for (const name of [...STACK_ENV_NAMES, 'REDIS_KEY_PREFIX', 'API_URL', 'API_KEY', 'API_TOKEN']) {
         expect(vars[name], name).toBeTruthy();
       }
       expect(vars.REDIS_KEY_PREFIX).toBe(prefix);
@@ -136,7 +162,7 @@ describe('npm run dev', () => {
       const foreign = 'https://attacker.example';
       const posted = await fetch(`${vars.API_URL}/accounts`, {
         method: 'POST',
-        headers: { 'x-api-key': vars.API_KEY ?? '', origin: foreign },
+        headers: { ...(await customer(vars, 'cors')), origin: foreign },
         body: JSON.stringify({ name: 'Cors' }),
       });
       expect(posted.status).toBe(202);
@@ -154,31 +180,56 @@ describe('npm run dev', () => {
       expect(preflight.headers.get('access-control-allow-headers')).toBeNull();
     });
 
-    it('starts on a fresh log with an empty projection and serves the API', async () => {
+    it('starts on a fresh log with an empty projection and serves the API to tokens of its issuer', async () => {
       expect(await redis.keys(`${prefix}:ns:main:acct:*`)).toEqual([]);
+      // `npm run token` finds the running dev's issuer and mints a customer token for it.
+      const tokenCli = runNpmScript('token', envWithoutStack({ BANKU_ISSUER_FILE: issuerFile }), [
+        '--sub',
+        'ada',
+      ]);
+      expect((await tokenCli.exited).code).toBe(0);
+      const as = (token: string) => ({ 'x-api-key': vars.API_KEY ?? '', authorization: `Bearer ${token}` });
+      const ada = as(tokenCli.stdout[0] ?? '');
+      const anonymous = await fetch(`${vars.API_URL}/accounts/${randomUUID()}`, {
+        headers: { 'x-api-key': vars.API_KEY ?? '' },
+      });
+      expect(anonymous.status).toBe(401);
+
       const opened = await fetch(`${vars.API_URL}/accounts`, {
         method: 'POST',
-        headers: { 'x-api-key': vars.API_KEY ?? '' },
+        headers: ada,
         body: JSON.stringify({ name: 'Dev' }),
       });
       expect(opened.status).toBe(202);
-      const { transactionId } = (await opened.json()) as { transactionId: string };
+      const { transactionId, accountId } = (await opened.json()) as {
+        transactionId: string;
+        accountId: string;
+      };
       let status = 'pending';
       for (const deadline = Date.now() + 30_000; status === 'pending' && Date.now() < deadline;) {
         await new Promise((resolve) => setTimeout(resolve, 100));
-        const read = await fetch(`${vars.API_URL}/transactions/${transactionId}`, {
-          headers: { 'x-api-key': vars.API_KEY ?? '' },
-        });
+        const read = await fetch(`${vars.API_URL}/transactions/${transactionId}`, { headers: ada });
         status = ((await read.json()) as { status: string }).status;
       }
       expect(status).toBe('applied');
+      // The operator's API_TOKEN reads any account.
+      const audited = await fetch(`${vars.API_URL}/accounts/${accountId}`, {
+        headers: as(vars.API_TOKEN ?? ''),
+      });
+      expect(audited.status).toBe(200);
     }, 60_000);
 
-    it('stops everything on SIGTERM and exits 0', async () => {
+    it('stops everything on SIGTERM and exits 0, and withdraws its issuer', async () => {
       const started = descendants(dev.pid);
       dev.child.kill('SIGTERM');
       expect((await dev.exited).code).toBe(0);
       expect(await survivors(started)).toEqual([]);
+      const afterwards = runNpmScript('token', envWithoutStack({ BANKU_ISSUER_FILE: issuerFile }), [
+        '--sub',
+        'ada',
+      ]);
+      expect((await afterwards.exited).code).toBe(1);
+      expect(afterwards.stderr.join('')).toMatch(/start `npm run dev` first/);
     });
   });
 

@@ -1,6 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mintToken } from '../../localstack/issuer/mint-client.js';
 import { LOCAL_STAGE } from '../../lib/config/stages.js';
 import { freePort } from '../../localstack/offline/free-port.js';
 import { envWithoutStack, runNpmScript } from '../support/cli-process.js';
@@ -21,6 +25,9 @@ describe('npm run dev under load', () => {
   let url = '';
   let apiKey = '';
   let lambdaPort = 0;
+  /** The API key and a customer's bearer token of the dev's own issuer. */
+  let credentials: Record<string, string> = {};
+  const issuerDir = mkdtempSync(join(tmpdir(), 'banku-dev-load-issuer-'));
 
   beforeAll(async () => {
     lambdaPort = await freePort();
@@ -32,12 +39,18 @@ describe('npm run dev under load', () => {
         BANKU_LAMBDA_PORT: String(lambdaPort),
         // The request lines are what this test reads the correlation ids from.
         POWERTOOLS_LOG_LEVEL: 'INFO',
+        BANKU_ISSUER_FILE: join(issuerDir, 'local-issuer.json'),
       }),
     );
     await dev.waitForLine('ready', 270_000);
     const value = (name: string) =>
       dev.stdout.find((line) => line.startsWith(`${name}=`))?.slice(name.length + 1) ?? '';
     [url, apiKey] = [value('API_URL'), value('API_KEY')];
+    const issuer = { url: value('AUTH_ISSUER'), mintSecret: value('LOCAL_ISSUER_MINT_SECRET') };
+    credentials = {
+      'x-api-key': apiKey,
+      authorization: `Bearer ${await mintToken(issuer, { sub: 'load' })}`,
+    };
   }, 300_000);
 
   afterAll(async () => {
@@ -46,6 +59,7 @@ describe('npm run dev under load', () => {
     const keys = await redis.keys(`${prefix}:*`);
     if (keys.length > 0) await redis.unlink(...keys);
     redis.disconnect();
+    rmSync(issuerDir, { recursive: true, force: true });
   });
 
   it(`answers ${REQUESTS} concurrent POSTs all with 202, logs each under its own correlation id, and applies them all`, async () => {
@@ -53,7 +67,7 @@ describe('npm run dev under load', () => {
     // once per execution environment, not once per request in flight.
     const first = await fetch(`${url}/accounts`, {
       method: 'POST',
-      headers: { 'x-api-key': apiKey, 'x-correlation-id': 'warm-up' },
+      headers: { ...credentials, 'x-correlation-id': 'warm-up' },
       body: JSON.stringify({ name: 'Warm' }),
     });
     expect(first.status).toBe(202);
@@ -63,7 +77,7 @@ describe('npm run dev under load', () => {
       correlationIds.map(async (correlationId, i) => {
         const response = await fetch(`${url}/accounts`, {
           method: 'POST',
-          headers: { 'x-api-key': apiKey, 'x-correlation-id': correlationId },
+          headers: { ...credentials, 'x-correlation-id': correlationId },
           body: JSON.stringify({ name: `Load ${i}` }),
         });
         const body = (await response.json()) as { transactionId?: string; error?: string };
@@ -96,9 +110,7 @@ describe('npm run dev under load', () => {
     const statuses = new Map<string, string>();
     for (const deadline = Date.now() + 60_000; pending.size > 0 && Date.now() < deadline;) {
       for (const transactionId of [...pending]) {
-        const read = await fetch(`${url}/transactions/${transactionId}`, {
-          headers: { 'x-api-key': apiKey },
-        });
+        const read = await fetch(`${url}/transactions/${transactionId}`, { headers: credentials });
         const { status } = (await read.json()) as { status: string };
         statuses.set(transactionId, status);
         if (status !== 'pending') pending.delete(transactionId);
@@ -130,7 +142,7 @@ describe('npm run dev under load', () => {
     } finally {
       lambda.destroy();
     }
-    const read = await fetch(`${url}/accounts/${randomUUID()}`, { headers: { 'x-api-key': apiKey } });
+    const read = await fetch(`${url}/accounts/${randomUUID()}`, { headers: credentials });
     expect(read.status).toBe(404);
   });
 });

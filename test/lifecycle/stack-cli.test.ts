@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { envWithoutStack, runNpmScript } from '../support/cli-process.js';
+import { envWithoutStack, runNpmScript, scratchKafkaDataDir } from '../support/cli-process.js';
 import { descendants, killTree, survivors } from '../support/process-tree.js';
 
 describe('npm run stack', () => {
   it('prints the environment and ready, serves it, and leaves no process behind on SIGTERM', async () => {
-    const stack = runNpmScript('stack', envWithoutStack());
+    const kafkaData = scratchKafkaDataDir();
+    const stack = runNpmScript('stack', envWithoutStack(kafkaData.env));
     try {
       await stack.waitForLine('ready', 60_000);
       const values = Object.fromEntries(
@@ -31,6 +32,12 @@ describe('npm run stack', () => {
         body: JSON.stringify(['PING']),
       });
       expect(await ping.json()).toEqual({ result: 'PONG' });
+      // The local token issuer publishes its signing key.
+      expect(values.AUTH_ISSUER).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      const jwks = (await (await fetch(`${values.AUTH_ISSUER}/.well-known/jwks.json`)).json()) as {
+        keys: { kty: string; alg: string }[];
+      };
+      expect(jwks.keys).toEqual([expect.objectContaining({ kty: 'EC', alg: 'ES256' })]);
 
       const started = descendants(stack.pid);
       expect(started.length).toBeGreaterThan(1);
@@ -40,6 +47,7 @@ describe('npm run stack', () => {
       expect(await survivors(started)).toEqual([]);
     } finally {
       killTree(stack.child);
+      kafkaData.remove();
     }
   }, 90_000);
 });

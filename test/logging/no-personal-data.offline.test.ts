@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningOffline, startOffline } from '../../localstack/offline/start-offline.js';
 import { localStackControl } from '../../localstack/stack/control-client.js';
 import { apiClient } from '../support/http-client.js';
+import { testToken } from '../support/tokens.js';
 import { testRedis } from '../support/redis.js';
 
 // Fixtures no log line has a reason to hold: names, Idempotency-Keys, and balances of twelve digits,
@@ -35,7 +36,7 @@ describe('logs of a whole flow, at every level', { timeout: 300_000 }, () => {
       readyWhen: [/offline-msk: .* joined/],
       onOutput: (line) => lines.push(line),
     });
-    call = apiClient(offline.url, offline.apiKey);
+    call = apiClient(offline.url, offline.apiKey, await testToken({ sub: 'logs-customer' }));
   }, 180_000);
 
   afterAll(async () => {

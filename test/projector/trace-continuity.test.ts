@@ -8,6 +8,8 @@ import { type MappingHandle, startMapping } from '../../localstack/offline-msk/m
 import { localKafkaClientSettings } from '../../localstack/kafka/client-settings.js';
 import { localStackControl } from '../../localstack/stack/control-client.js';
 import { localKafkaClient, readBack } from '../support/read-back.js';
+import { HOLDER } from '../support/bank-events.js';
+import { authorizedAs } from '../support/tokens.js';
 import { testRedis } from '../support/redis.js';
 
 // The deployed functions read their topic and key prefix from the environment: give this file its own.
@@ -179,6 +181,9 @@ function apiEvent(
     stageVariables: null,
     body,
     isBase64Encoded: false,
-    requestContext: { requestId: randomUUID() } as APIGatewayProxyEvent['requestContext'],
+    requestContext: {
+      requestId: randomUUID(),
+      authorizer: authorizedAs(HOLDER),
+    } as unknown as APIGatewayProxyEvent['requestContext'],
   };
 }

@@ -9,7 +9,7 @@ import { getAccount } from '../../lib/queries/get-account.js';
 import { getTransaction } from '../../lib/queries/get-transaction.js';
 import { listTransactions } from '../../lib/queries/list-transactions.js';
 import type { QueryContext } from '../../lib/queries/query-context.js';
-import { bankEvents } from '../support/bank-events.js';
+import { bankEvents, HOLDER } from '../support/bank-events.js';
 import { mskEvent, recordsOf } from '../support/msk-events.js';
 import { contractViolations } from '../support/openapi.js';
 import { testRedis } from '../support/redis.js';
@@ -50,18 +50,18 @@ describe('read routes over the projection', () => {
 
   it('serves an account, and 404 for an unknown one', async () => {
     const found = await answer('/accounts/{id}', () =>
-      getAccount({ pathParameters: { id: account } }, context),
+      getAccount({ pathParameters: { id: account } }, HOLDER, context),
     );
     expect(found).toMatchObject({
       status: 200,
       body: { accountId: account, name: 'Ada', currency: 'EUR', balance: 1500, version: 7 },
     });
     const missing = await answer('/accounts/{id}', () =>
-      getAccount({ pathParameters: { id: randomUUID() } }, context),
+      getAccount({ pathParameters: { id: randomUUID() } }, HOLDER, context),
     );
     expect(missing).toEqual({ status: 404, body: { error: 'account_not_found' } });
     const malformed = await answer('/accounts/{id}', () =>
-      getAccount({ pathParameters: { id: 'x' } }, context),
+      getAccount({ pathParameters: { id: 'x' } }, HOLDER, context),
     );
     expect(malformed.status).toBe(400);
   });
@@ -70,7 +70,7 @@ describe('read routes over the projection', () => {
     const route = '/accounts/{id}/transactions';
     const page = (query: Record<string, string>) =>
       answer(route, () =>
-        listTransactions({ pathParameters: { id: account }, queryStringParameters: query }, context),
+        listTransactions({ pathParameters: { id: account }, queryStringParameters: query }, HOLDER, context),
       );
     const first = await page({ limit: '4' });
     expect(first.status).toBe(200);
@@ -98,7 +98,7 @@ describe('read routes over the projection', () => {
   it('reads a transaction as decided, pending while only admitted, and 404 otherwise', async () => {
     const route = '/transactions/{transactionId}';
     const read = (transactionId: string) =>
-      answer(route, () => getTransaction({ pathParameters: { transactionId } }, context));
+      answer(route, () => getTransaction({ pathParameters: { transactionId } }, HOLDER, context));
     expect((await read(overdraft.data.transactionId)).body).toEqual({
       transactionId: overdraft.data.transactionId,
       type: 'withdrawal',
@@ -114,7 +114,13 @@ describe('read routes over the projection', () => {
     await context.admissions.admit({
       idempotencyKey: null,
       fingerprint: 'f',
-      pending: { transactionId: admitted, type: 'deposit', accountId: account, at: new Date().toISOString() },
+      pending: {
+        transactionId: admitted,
+        type: 'deposit',
+        accountId: account,
+        initiator: HOLDER.subject,
+        at: new Date().toISOString(),
+      },
     });
     expect((await read(admitted)).body).toEqual({
       transactionId: admitted,
@@ -122,5 +128,108 @@ describe('read routes over the projection', () => {
       status: 'pending',
     });
     expect((await read(randomUUID())).status).toBe(404);
+  });
+});
+
+describe('who may read what', () => {
+  const BOB = { kind: 'customer', subject: 'bob' } as const;
+  const CAROL = { kind: 'customer', subject: 'carol' } as const;
+  const OPERATOR = { kind: 'operator', subject: 'support' } as const;
+  const holder = bankEvents();
+  const bob = bankEvents(undefined, BOB);
+  const holders = randomUUID();
+  const bobs = randomUUID();
+  const opens = [holder.open(holders, 'EUR'), bob.open(bobs, 'EUR')];
+  const deposit = holder.deposit(holders, 1_000);
+  const transfer = holder.transfer(holders, bobs, 300);
+  const intrusion = bob.withdraw(holders, 500);
+  let context: QueryContext;
+  let cleanup: () => Promise<void>;
+
+  beforeAll(async () => {
+    const redis = await testRedis('who-reads');
+    cleanup = redis.cleanup;
+    const store = new ProjectionStore(redis.redis, redis.prefix);
+    context = { store, namespace: 'main', admissions: new CommandAdmissions(redis.redis, redis.prefix) };
+    const live = { kind: 'live' as const, publish: async () => undefined };
+    const records = recordsOf('t', 0, [...opens, deposit, transfer, intrusion]);
+    await handleMskEvent(mskEvent(records), store, live);
+  });
+  afterAll(async () => cleanup());
+
+  const status = async (run: () => Promise<APIGatewayProxyResult>) => {
+    try {
+      const response = await run();
+      return { status: response.statusCode, body: JSON.parse(response.body) };
+    } catch (error) {
+      if (!(error instanceof HttpError)) throw error;
+      return { status: error.statusCode, body: error.body };
+    }
+  };
+  const account = (principal: typeof BOB | typeof OPERATOR | typeof HOLDER, id: string) =>
+    status(() => getAccount({ pathParameters: { id } }, principal, context));
+  const history = (principal: typeof BOB | typeof OPERATOR | typeof HOLDER, id: string) =>
+    status(() =>
+      listTransactions({ pathParameters: { id }, queryStringParameters: null }, principal, context),
+    );
+  const transaction = (principal: typeof BOB | typeof OPERATOR | typeof HOLDER, transactionId: string) =>
+    status(() => getTransaction({ pathParameters: { transactionId } }, principal, context));
+
+  it("answers 404, as for a missing account, to a customer reading another's account or history", async () => {
+    expect(await account(BOB, holders)).toEqual({ status: 404, body: { error: 'account_not_found' } });
+    expect(await history(BOB, holders)).toEqual({ status: 404, body: { error: 'account_not_found' } });
+    expect((await account(HOLDER, holders)).status).toBe(200);
+    expect((await account(BOB, bobs)).status).toBe(200);
+  });
+
+  it('lets an operator read every account, history and transaction', async () => {
+    expect((await account(OPERATOR, holders)).body).toMatchObject({ balance: 700 });
+    expect((await account(OPERATOR, bobs)).status).toBe(200);
+    expect((await history(OPERATOR, holders)).body.items).toHaveLength(2);
+    expect((await transaction(OPERATOR, deposit.data.transactionId)).status).toBe(200);
+  });
+
+  it('shows a transaction to its initiator and to the owners of the accounts it touched, to no one else', async () => {
+    const deposited = deposit.data.transactionId;
+    expect((await transaction(HOLDER, deposited)).status).toBe(200);
+    expect(await transaction(BOB, deposited)).toEqual({
+      status: 404,
+      body: { error: 'transaction_not_found' },
+    });
+    // The destination's owner sees the transfer coming in; a third customer does not.
+    expect((await transaction(BOB, transfer.data.transactionId)).status).toBe(200);
+    expect((await transaction(CAROL, transfer.data.transactionId)).status).toBe(404);
+  });
+
+  it("records a customer's attempt on another's account as forbidden for the initiator, and leaves the account alone", async () => {
+    expect((await transaction(BOB, intrusion.data.transactionId)).body).toEqual({
+      transactionId: intrusion.data.transactionId,
+      type: 'withdrawal',
+      status: 'rejected',
+      reason: 'forbidden',
+    });
+    expect(await transaction(CAROL, intrusion.data.transactionId)).toMatchObject({ status: 404 });
+    // Neither the balance nor the owner's history or version moved.
+    expect((await account(HOLDER, holders)).body).toMatchObject({ balance: 700, version: 3 });
+    const items = (await history(HOLDER, holders)).body.items as { transactionId: string }[];
+    expect(items.map((item) => item.transactionId)).not.toContain(intrusion.data.transactionId);
+  });
+
+  it('shows a pending transaction to its initiator and operators only', async () => {
+    const admitted = randomUUID();
+    await context.admissions.admit({
+      idempotencyKey: null,
+      fingerprint: 'f',
+      pending: {
+        transactionId: admitted,
+        type: 'deposit',
+        accountId: holders,
+        initiator: 'bob',
+        at: new Date().toISOString(),
+      },
+    });
+    expect((await transaction(BOB, admitted)).body).toMatchObject({ status: 'pending' });
+    expect((await transaction(OPERATOR, admitted)).body).toMatchObject({ status: 'pending' });
+    expect((await transaction(HOLDER, admitted)).status).toBe(404);
   });
 });

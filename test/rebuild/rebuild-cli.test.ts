@@ -11,7 +11,10 @@ import { type LocalService, localService } from '../support/project-log.js';
  */
 describe('npm run rebuild', () => {
   const events = bankEvents(() => new Date().toISOString());
+  // Another customer's withdrawal from the account: decided `forbidden` once, and rebuilt as such.
+  const intrusion = bankEvents(() => new Date().toISOString(), { kind: 'customer', subject: 'intruder' });
   const account = randomUUID();
+  const forbidden = intrusion.withdraw(account, 70);
   let service: LocalService;
   let between: Date;
 
@@ -32,7 +35,7 @@ describe('npm run rebuild', () => {
     await new Promise((resolve) => setTimeout(resolve, 50));
     between = new Date();
     await new Promise((resolve) => setTimeout(resolve, 50));
-    await publishAndProject([events.deposit(account, 50), events.withdraw(account, 30)]);
+    await publishAndProject([events.deposit(account, 50), forbidden, events.withdraw(account, 30)]);
     expect(await service.store.getAccount('main', account)).toMatchObject({ balance: 120, version: 4 });
   });
   afterAll(async () => service?.stop());
@@ -56,6 +59,15 @@ describe('npm run rebuild', () => {
     expect(await service.store.getAccount('full', account)).toMatchObject({ balance: 120, version: 4 });
     expect(await service.store.listHistory('full', account, { limit: 10 })).toEqual(
       await service.store.listHistory('main', account, { limit: 10 }),
+    );
+    const refused = forbidden.data.transactionId;
+    expect(await service.store.getTransaction('main', refused)).toMatchObject({
+      status: 'rejected',
+      reason: 'forbidden',
+      initiator: 'intruder',
+    });
+    expect(await service.store.getTransaction('full', refused)).toEqual(
+      await service.store.getTransaction('main', refused),
     );
   }, 60_000);
 });

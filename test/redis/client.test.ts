@@ -116,6 +116,12 @@ describe('the Upstash client', () => {
       expect(error).toBeInstanceOf(RedisCommandError);
       expect(error.message).toMatch(/^WRONGTYPE/);
       expect(error.message).not.toContain(SECRET_NAME);
+      // A script Redis refuses is the record's fault: the projector dead-letters on this error alone.
+      const script = real.redis.createScript<string>("return redis.call('HGET', KEYS[1], ARGV[1])");
+      const refused = (await script.exec([key], [SECRET_NAME]).catch((e: unknown) => e)) as Error;
+      expect(refused).toBeInstanceOf(RedisCommandError);
+      expect(refused.message).toMatch(/^WRONGTYPE/);
+      expect(refused.message).not.toContain(SECRET_NAME);
     } finally {
       await real.cleanup();
     }

@@ -1,9 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { createEvent } from '../../lib/events/create-event.js';
+import type { Principal } from '../../lib/domain/types.js';
 import type { BankEvent } from '../../lib/events/types.js';
 
-/** Builds request events as the command routes publish them, with fresh ids and a fixed clock. */
-export function bankEvents(clock = () => new Date('2026-01-01T00:00:00.000Z').toISOString()) {
+/** The customer the test requests come from unless they say otherwise: the owner of what it opens. */
+export const HOLDER: Principal = { kind: 'customer', subject: 'test-holder' };
+
+/**
+ * Builds request events as the command routes publish them, with fresh ids and a fixed clock, each
+ * from `principal` (the {@link HOLDER} unless a test names another).
+ */
+export function bankEvents(
+  clock = () => new Date('2026-01-01T00:00:00.000Z').toISOString(),
+  principal: Principal = HOLDER,
+) {
   const metadata = () => ({ correlationId: randomUUID(), causationId: null, idempotencyKey: null });
   return {
     open: (accountId: string, currency = 'USD', name = 'Test Holder'): BankEvent =>
@@ -12,7 +22,7 @@ export function bankEvents(clock = () => new Date('2026-01-01T00:00:00.000Z').to
         type: 'AccountOpenRequested',
         accountId,
         occurredAt: clock(),
-        data: { transactionId: randomUUID(), name, currency },
+        data: { transactionId: randomUUID(), name, currency, principal },
         metadata: metadata(),
       }),
     deposit: (accountId: string, amount: number): BankEvent =>
@@ -21,7 +31,7 @@ export function bankEvents(clock = () => new Date('2026-01-01T00:00:00.000Z').to
         type: 'DepositRequested',
         accountId,
         occurredAt: clock(),
-        data: { transactionId: randomUUID(), amount },
+        data: { transactionId: randomUUID(), amount, principal },
         metadata: metadata(),
       }),
     withdraw: (accountId: string, amount: number): BankEvent =>
@@ -30,7 +40,7 @@ export function bankEvents(clock = () => new Date('2026-01-01T00:00:00.000Z').to
         type: 'WithdrawalRequested',
         accountId,
         occurredAt: clock(),
-        data: { transactionId: randomUUID(), amount },
+        data: { transactionId: randomUUID(), amount, principal },
         metadata: metadata(),
       }),
     transfer: (fromAccountId: string, toAccountId: string, amount: number): BankEvent =>
@@ -39,7 +49,7 @@ export function bankEvents(clock = () => new Date('2026-01-01T00:00:00.000Z').to
         type: 'TransferRequested',
         accountId: fromAccountId,
         occurredAt: clock(),
-        data: { transactionId: randomUUID(), toAccountId, amount },
+        data: { transactionId: randomUUID(), toAccountId, amount, principal },
         metadata: metadata(),
       }),
   };

@@ -1,4 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -49,8 +52,20 @@ export function envWithoutStack(extra: Record<string, string> = {}): NodeJS.Proc
     'UPSTASH_REDIS_REST_TOKEN',
     'LOCAL_STACK_CONTROL_URL',
     'KAFKA_TOPIC_PREFIX',
+    'AUTH_ISSUER',
+    'AUTH_AUDIENCE',
+    'LOCAL_ISSUER_MINT_SECRET',
   ]) {
     delete env[name];
   }
   return env;
+}
+
+/**
+ * A data directory of its own for an Apache Kafka broker that a CLI under test starts
+ * (`BANKU_KAFKA_DATA_DIR`), so a test never touches the developer's log; `remove()` deletes it.
+ */
+export function scratchKafkaDataDir(): { env: { BANKU_KAFKA_DATA_DIR: string }; remove(): void } {
+  const dir = mkdtempSync(join(tmpdir(), 'banku-cli-kafka-'));
+  return { env: { BANKU_KAFKA_DATA_DIR: dir }, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }

@@ -8,10 +8,10 @@ export interface ApiResponse {
 }
 
 /**
- * Calls the local API and checks every answer against the OpenAPI document, so each test also proves
- * the implementation keeps the contract.
+ * Calls the local API as the holder of `token` (a bearer token) and checks every answer against the
+ * OpenAPI document, so each test also proves the implementation keeps the contract.
  */
-export function apiClient(baseUrl: string, apiKey: string) {
+export function apiClient(baseUrl: string, apiKey: string, token: string) {
   return async function call(
     method: 'GET' | 'POST',
     route: string,
@@ -21,11 +21,15 @@ export function apiClient(baseUrl: string, apiKey: string) {
       rawBody?: string;
       headers?: Record<string, string>;
       apiKey?: string | null;
+      /** Another bearer token for this call, or null to send none. */
+      token?: string | null;
     } = {},
   ): Promise<ApiResponse> {
     const headers: Record<string, string> = { 'content-type': 'application/json', ...options.headers };
     const key = options.apiKey === undefined ? apiKey : options.apiKey;
     if (key !== null) headers['x-api-key'] = key;
+    const bearer = options.token === undefined ? token : options.token;
+    if (bearer !== null) headers.authorization = `Bearer ${bearer}`;
     const response = await fetch(`${baseUrl}${path}`, {
       method,
       headers,
