@@ -65,12 +65,17 @@ export async function replayFacts(
         types.map((type) => factId(requestEventId, type)),
       ),
     );
+    // A fact that moved its account's version is held when the account's version is at least that; one
+    // that did not (a rejection on a missing account, a forbidden request) is held when its request's
+    // marker says so, as it changes nothing else.
     const steps = fromLog
-      ? fromLog.filter(({ fact, account }) =>
-          account
-            ? (state.accounts.get(account.accountId)?.version ?? 0) < account.version
-            : !applied.has(factId(fact.requestEventId, fact.type)),
-        )
+      ? fromLog
+          .filter(({ step: { fact, account }, movedVersion }) =>
+            account && movedVersion
+              ? (state.accounts.get(account.accountId)?.version ?? 0) < account.version
+              : !applied.has(factId(fact.requestEventId, fact.type)),
+          )
+          .map(({ step }) => step)
       : evolveBatch(facts, state.accounts, { applied }).steps;
     try {
       await store.applyBatch(
@@ -92,10 +97,23 @@ export async function replayFacts(
   }
 }
 
-/** Evolves a restore's next facts over what it evolved before, whatever the projection holds. */
-function evolveFromLog(facts: readonly Outcome[], restore: RestoreFold): readonly FactStep[] {
+/**
+ * Evolves a restore's next facts over what it evolved before, whatever the projection holds; each step
+ * says whether its fact moved its account's version.
+ */
+function evolveFromLog(
+  facts: readonly Outcome[],
+  restore: RestoreFold,
+): readonly { step: FactStep; movedVersion: boolean }[] {
   const { steps, state } = evolveBatch(facts, restore.accounts, { applied: restore.seen });
-  for (const { fact } of steps) restore.seen.add(factId(fact.requestEventId, fact.type));
+  const versions = new Map([...restore.accounts].map(([id, account]) => [id, account.version]));
+  const annotated = steps.map((step) => {
+    restore.seen.add(factId(step.fact.requestEventId, step.fact.type));
+    const version = step.account?.version ?? 0;
+    const movedVersion = version > (versions.get(step.fact.accountId) ?? 0);
+    if (step.account) versions.set(step.fact.accountId, version);
+    return { step, movedVersion };
+  });
   restore.accounts = state;
-  return steps;
+  return annotated;
 }
