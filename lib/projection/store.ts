@@ -12,6 +12,7 @@ import {
 } from './batch-scripts.js';
 import {
   BatchConflictError,
+  OutboxReadBackError,
   ProjectionStateLostError,
   RequestsAbandonedError,
   UnexpectedReplyError,
@@ -115,6 +116,9 @@ export class ProjectionStore {
           : (reply as Record<string, unknown> | null)?.[position];
         if (typeof value === 'string') known.set(position, JSON.parse(value) as OutboxMessage);
       });
+      // Never skip one silently: its decision may exist nowhere else once Redis lost it.
+      const gone = missing.filter((position) => !known.has(position));
+      if (gone.length > 0) throw new OutboxReadBackError(write.partition, gone);
     }
     return outcome.pending.flatMap((position) => known.get(position) ?? []);
   }
