@@ -72,3 +72,27 @@ export class RequestsAbandonedError extends BatchConflictError {
     this.name = 'RequestsAbandonedError';
   }
 }
+
+/**
+ * Messages the partition's outbox held when the batch was written were gone when they were read back:
+ * Redis lost them (emptied, replaced) between the two calls, or an overlapping invocation published and
+ * removed them. They may never have reached Kafka, so the batch must not count as done: it is retried,
+ * and the retry finds either nothing left to publish or the lost state (and restores it from the facts).
+ *
+ * @example
+ * ```ts
+ * if (error instanceof OutboxReadBackError) throw error; // the event source mapping retries the batch
+ * ```
+ */
+export class OutboxReadBackError extends Error {
+  constructor(
+    readonly partition: number,
+    readonly positions: readonly string[],
+  ) {
+    super(
+      `${positions.length} message(s) of the outbox of commands partition ${partition} vanished between ` +
+        'the write and the read back; nothing is acknowledged, retry the batch',
+    );
+    this.name = 'OutboxReadBackError';
+  }
+}

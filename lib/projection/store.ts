@@ -3,6 +3,7 @@ import { luaJson } from '../redis/lua-json.js';
 import { LUA_SCRIPTS } from '../redis/lua-scripts.js';
 import {
   BatchConflictError,
+  OutboxReadBackError,
   ProjectionStateLostError,
   RequestsAbandonedError,
   UnexpectedReplyError,
@@ -143,6 +144,7 @@ export class ProjectionStore {
    * publish, in publishing order.
    *
    * @throws {BatchConflictError} when the state changed since it was read; nothing was written.
+   * @throws {OutboxReadBackError} when outbox messages vanished before they could be read back.
    */
   async applyBatch(write: BatchWrite, options: { returnOutbox: boolean }): Promise<OutboxMessage[]> {
     const names = projectionKeys(this.prefix, write.namespace);
@@ -238,6 +240,9 @@ export class ProjectionStore {
         if (typeof value === 'string') known.set(position, JSON.parse(value) as OutboxMessage);
         else if (value) known.set(position, value as OutboxMessage);
       });
+      // Never skip one silently: its decision may exist nowhere else once Redis lost it.
+      const gone = missing.filter((position) => !known.has(position));
+      if (gone.length > 0) throw new OutboxReadBackError(write.partition, gone);
     }
     return positions.flatMap((position) => known.get(position) ?? []);
   }
