@@ -96,6 +96,7 @@ export class ProjectionStore {
    * publish, in publishing order.
    *
    * @throws {BatchConflictError} when the state changed since it was read; nothing was written.
+   * @throws {OutboxReadBackError} when outbox messages vanished before they could be read back.
    */
   async applyBatch(write: BatchWrite, options: { returnOutbox: boolean }): Promise<OutboxMessage[]> {
     const { keys, argv } = applyBatchArgs(this.prefix, write, options);

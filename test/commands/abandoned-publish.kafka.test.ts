@@ -16,7 +16,7 @@ import { type LocalKafka, startLocalKafka } from '../../localstack/kafka/broker.
 import { localKafkaClientSettings } from '../../localstack/kafka/client-settings.js';
 import { type MappingHandle, startMapping } from '../../localstack/offline-msk/mapping-runner.js';
 import { HOLDER } from '../support/bank-events.js';
-import { publishUnderPrefix } from '../support/project-log.js';
+import { decidedTransaction, publishUnderPrefix } from '../support/project-log.js';
 import { localKafkaClient, readBack, recordCount } from '../support/read-back.js';
 import { testRedis } from '../support/redis.js';
 import { authorizedAs } from '../support/tokens.js';
@@ -104,15 +104,7 @@ describe('a command whose publish is not confirmed (a slow broker, no Idempotenc
     await cleanupRedis?.();
   });
 
-  const settled = async (transactionId: string) => {
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      const tx = await store.getTransaction(await store.currentNamespace(), transactionId);
-      if (tx && tx.status !== 'pending') return tx;
-      if (Date.now() > deadline) throw new Error(`transaction ${transactionId} still undecided`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  };
+  const settled = (transactionId: string) => decidedTransaction(store, transactionId);
 
   it('answers 503 only for deposits that never take effect: each that reaches the log ends rejected abandoned, no balance moves', async () => {
     const deposit = commandHandler(depositRoute, dependencies);

@@ -1,12 +1,19 @@
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
+import { mintToken } from '../../localstack/issuer/mint-client.js';
 import { freePort } from '../../localstack/offline/free-port.js';
 import { envWithoutStack, runNpmScript, scratchKafkaDataDir } from '../support/cli-process.js';
 import { descendants, survivors } from '../support/process-tree.js';
 import { directRedis } from '../support/projection-snapshot.js';
 
-/** One `npm run dev -- --broker apache` on `kafkaData`, from start to SIGTERM. */
+// The customer who owns the account across restarts (each session's issuer mints its token).
+const CUSTOMER = 'dev-restart-customer';
+
+/** One `npm run dev -- --broker apache` on `kafkaData`, from start to SIGTERM, calling as CUSTOMER. */
 async function devSession<T>(
   env: NodeJS.ProcessEnv,
   use: (api: {
@@ -20,11 +27,13 @@ async function devSession<T>(
     const value = (name: string) =>
       dev.stdout.find((line) => line.startsWith(`${name}=`))?.slice(name.length + 1) ?? '';
     const [url, apiKey] = [value('API_URL'), value('API_KEY')];
+    const issuer = { url: value('AUTH_ISSUER'), mintSecret: value('LOCAL_ISSUER_MINT_SECRET') };
+    const authorization = `Bearer ${await mintToken(issuer, { sub: CUSTOMER })}`;
     const result = await use({
       call: (method, path, body) =>
         fetch(`${url}${path}`, {
           method,
-          headers: { 'x-api-key': apiKey },
+          headers: { 'x-api-key': apiKey, authorization },
           ...(body === undefined ? {} : { body: JSON.stringify(body) }),
         }),
       said: () => dev.stderr.join(''),
@@ -54,12 +63,15 @@ describe('npm run dev -- --broker apache', () => {
   it('keeps every account across restarts, and rebuilds them from the log when Redis lost them', async () => {
     const prefix = `test:dev-apache:${randomUUID().slice(0, 8)}`;
     const kafkaData = scratchKafkaDataDir();
+    const issuerDir = mkdtempSync(join(tmpdir(), 'banku-dev-issuer-'));
     const redis = directRedis();
     const env = envWithoutStack({
       ...kafkaData.env,
       REDIS_KEY_PREFIX: prefix,
       BANKU_HTTP_PORT: String(await freePort()),
       BANKU_LAMBDA_PORT: String(await freePort()),
+      // Its own advertised issuer, so a developer's running `npm run dev` keeps theirs.
+      BANKU_ISSUER_FILE: join(issuerDir, 'local-issuer.json'),
     });
     try {
       const accountId = await devSession(env, async ({ call, said }) => {
@@ -107,6 +119,7 @@ describe('npm run dev -- --broker apache', () => {
       if (keys.length > 0) await redis.unlink(...keys);
       redis.disconnect();
       kafkaData.remove();
+      rmSync(issuerDir, { recursive: true, force: true });
     }
   }, 600_000);
 });

@@ -15,7 +15,7 @@ import { localKafkaClientSettings } from '../../localstack/kafka/client-settings
 import { type MappingHandle, startMapping } from '../../localstack/offline-msk/mapping-runner.js';
 import { localStackControl } from '../../localstack/stack/control-client.js';
 import { bankEvents } from '../support/bank-events.js';
-import { publishUnderPrefix } from '../support/project-log.js';
+import { decidedTransaction, publishUnderPrefix } from '../support/project-log.js';
 import { runNpmScript } from '../support/cli-process.js';
 import { directRedis } from '../support/projection-snapshot.js';
 import { localKafkaClient } from '../support/read-back.js';
@@ -90,15 +90,7 @@ describe('records no door checked, through the real broker', () => {
     await cleanupRedis?.();
   });
 
-  const decided = async (transactionId: string) => {
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      const tx = await store.getTransaction(await store.currentNamespace(), transactionId);
-      if (tx && tx.status !== 'pending') return tx;
-      if (Date.now() > deadline) throw new Error(`transaction ${transactionId} still undecided`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  };
+  const decided = (transactionId: string) => decidedTransaction(store, transactionId);
 
   it('applies what it can, dead-letters each record it cannot alone, and every partition keeps moving', async () => {
     const account = randomUUID();

@@ -25,6 +25,17 @@ import { testRedis } from './redis.js';
  * await service.project();
  * ```
  */
+/** The transaction once the projector decided it (any status but `pending`), waiting up to a minute. */
+export async function decidedTransaction(store: ProjectionStore, transactionId: string) {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const tx = await store.getTransaction(await store.currentNamespace(), transactionId);
+    if (tx && tx.status !== 'pending') return tx;
+    if (Date.now() > deadline) throw new Error(`transaction ${transactionId} still undecided`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 /**
  * The projector's outbox publisher for a test's own topic set: each message goes to its role's topic
  * under `topicPrefix`, as the deployed projector's goes under `KAFKA_TOPIC_PREFIX`.
