@@ -22,8 +22,8 @@
 --                                         the transactions of the commands decided now: refuse unless
 --                                         each is marked abandoned exactly when the decision says so
 --                                         (the commands write the marks; this script only reads them)
---   markers: {keys: [key], from, to}     MSET each key to its value, ARGV[from + i - 1] for keys[i]
---   hashes: [{key, from, to}]             HSET field / value pairs (the accounts)
+--   strings: {keys: [key], from, to}     MSET each key to its value, ARGV[from + i - 1] for keys[i]
+--                                         (the requests' markers and the accounts)
 --   transactions: [{key, from, to}]       HSET field / value pairs, in decision order, before any other
 --                                         write
 --   staged: [{key, stage, from, to, keep?}]
@@ -98,7 +98,7 @@ for _, hash in ipairs(p.staged) do
     redis.call('HSETNX', KEYS[hash.key], ARGV[hash.keep.from], ARGV[hash.keep.from + 1])
   end
 end
-local m = p.markers
+local m = p.strings
 each_chunk(1, #m.keys, 1, function(i, j)
   local args = {}
   for k = i, j do
@@ -107,7 +107,6 @@ each_chunk(1, #m.keys, 1, function(i, j)
   end
   redis.call('MSET', unpack(args))
 end)
-for _, hash in ipairs(p.hashes) do redis.call('HSET', KEYS[hash.key], unpack(ARGV, hash.from, hash.to)) end
 for _, set in ipairs(p.sortedSets) do redis.call('ZADD', KEYS[set.key], unpack(ARGV, set.from, set.to)) end
 for field, delta in pairs(p.totals.deltas) do
   if delta ~= '0' then redis.call('HINCRBY', KEYS[p.totals.key], field, delta) end

@@ -10,10 +10,6 @@ import {
 } from './keys.js';
 import type { BatchState, BatchWrite, StoredAccount, StoredTransaction } from './types.js';
 
-/** The fields of an account hash, in the order the read script returns them. */
-// `name` first: an account exists when it has one (`owner` is missing on accounts from before owners).
-const ACCOUNT_FIELDS = ['name', 'currency', 'balance', 'version', 'openedAt', 'updatedAt', 'owner'] as const;
-
 /** What {@link readBatchArgs} asks for. */
 export interface BatchStateRequest {
   namespace: string;
@@ -46,9 +42,11 @@ export function readBatchArgs(
     pointer: args.key(currentNamespaceKey(prefix)),
     checkpoint: args.key(names.checkpoint),
     factsField: PROJECTION_FIELDS.factsApplied(request.partition),
-    accounts: request.accounts.map((id) => args.key(names.account(id))),
-    accountFields: ACCOUNT_FIELDS,
-    requests: request.requests.map((id) => args.key(names.request(id))),
+    // The accounts, then the requests' dedupe markers: all strings, so one MGET reads them all.
+    strings: [
+      ...request.accounts.map((id) => args.key(names.account(id))),
+      ...request.requests.map((id) => args.key(names.request(id))),
+    ],
   };
   return { keys: args.keys, argv: args.argv(plan) };
 }
@@ -63,34 +61,29 @@ export function readBatchArgs(
  */
 export function parseReadReply(request: BatchStateRequest, reply: unknown): BatchState | { moved: string } {
   const parsed = parseJsonReply('read', reply) as
-    | { status: 'ok'; facts: string; accounts: unknown[] | object; decided: unknown[] | object }
+    | { status: 'ok'; facts: string; values: unknown[] | object }
     | { status: 'moved'; namespace: string };
   if (parsed.status === 'moved') return { moved: parsed.namespace };
+  // cjson encodes an empty list as an object.
+  const values = Array.isArray(parsed.values) ? parsed.values : [];
   const accounts = new Map<string, StoredAccount>();
-  const found = Array.isArray(parsed.accounts) ? parsed.accounts : [];
   request.accounts.forEach((id, i) => {
-    const values = found[i];
-    if (!Array.isArray(values) || typeof values[0] !== 'string') return;
-    const fields: Record<string, unknown> = {};
-    ACCOUNT_FIELDS.forEach((field, j) => {
-      fields[field] = values[j];
-    });
-    accounts.set(id, toAccount(id, fields));
+    const record = values[i];
+    if (typeof record === 'string') accounts.set(id, decodeAccount(id, record));
   });
   const decided = new Map<string, string[]>();
-  const markers = Array.isArray(parsed.decided) ? parsed.decided : [];
   request.requests.forEach((id, i) => {
-    const marker = markers[i];
+    const marker = values[request.accounts.length + i];
     if (typeof marker === 'string' && marker !== '') decided.set(id, marker.split(','));
   });
   return { namespace: request.namespace, accounts, decided, partitionFacts: Number(parsed.facts) };
 }
 
 /**
- * The `apply-batch.lua` call that writes a batch: its keys and arguments. One command per key the
- * batch touches (Upstash bills each): one HSET per account, one ZADD per account's history, one HSET
- * per transaction, one MSET for every request's dedupe marker after one EXISTS for all of them, and a
- * few per batch for the partition's checkpoint, the totals and the outbox.
+ * The `apply-batch.lua` call that writes a batch: its keys and arguments. As few commands as the keys
+ * allow (Upstash bills each): one HSET per transaction, one ZADD per account's history key, one MSET
+ * for every account and every request's dedupe marker after one EXISTS for the markers, and a few per
+ * batch for the partition's checkpoint, the totals and the outbox.
  *
  * @example
  * ```ts
@@ -120,21 +113,21 @@ export function applyBatchArgs(
 
   const undecided: number[] = [];
   const redecided: { key: number; expected: string }[] = [];
-  const markerKeys: number[] = [];
-  const markerValues: string[] = [];
+  // The dedupe markers and the accounts are strings: one MSET writes them all.
+  const stringKeys: number[] = [];
+  const stringValues: string[] = [];
   for (const decision of write.decisions) {
     const key = args.key(names.request(decision.requestEventId));
     if (decision.before.length === 0) undecided.push(key);
     else redecided.push({ key, expected: decision.before.join(',') });
-    markerKeys.push(key);
-    markerValues.push(decision.after.join(','));
+    stringKeys.push(key);
+    stringValues.push(decision.after.join(','));
   }
-  const markers = { keys: markerKeys, ...args.values(markerValues) };
-
-  const hashes: { key: number; from: number; to: number }[] = [];
   for (const account of write.accounts) {
-    hashes.push({ key: args.key(names.account(account.accountId)), ...args.values(accountFields(account)) });
+    stringKeys.push(args.key(names.account(account.accountId)));
+    stringValues.push(encodeAccount(account));
   }
+  const strings = { keys: stringKeys, ...args.values(stringValues) };
   const transactions: { key: number; from: number; to: number }[] = [];
   const staged: {
     key: number;
@@ -185,10 +178,9 @@ export function applyBatchArgs(
     undecided,
     redecided,
     fates,
-    markers,
+    strings,
     transactions,
     staged,
-    hashes,
     sortedSets,
     totals: {
       key: args.key(names.totals),
@@ -234,7 +226,33 @@ export function parseApplyReply(
 }
 
 /**
- * An account hash's fields as the projection stores them.
+ * An account as its key holds it: one JSON object, so that one MSET writes every account of a batch.
+ * The id is the key's, not the value's.
+ *
+ * @example
+ * ```ts
+ * await redis.set(keys.account(account.accountId), encodeAccount(account));
+ * ```
+ */
+export function encodeAccount(account: StoredAccount): string {
+  const { accountId: _inTheKey, ...record } = account;
+  return JSON.stringify(record);
+}
+
+/**
+ * An account key's value, as {@link encodeAccount} wrote it.
+ *
+ * @example
+ * ```ts
+ * const account = decodeAccount(accountId, await redis.get<string>(keys.account(accountId)));
+ * ```
+ */
+export function decodeAccount(accountId: string, value: string): StoredAccount {
+  return toAccount(accountId, JSON.parse(value) as Record<string, unknown>);
+}
+
+/**
+ * An account's fields as plain values, an account from before owners upcast to one no customer owns.
  *
  * @example
  * ```ts
@@ -285,25 +303,6 @@ export function toTransaction(transactionId: string, fields: Record<string, unkn
   if (counterparty) transaction.counterparty = counterparty;
   if (initiator) transaction.initiator = initiator;
   return transaction;
-}
-
-function accountFields(account: StoredAccount): string[] {
-  return [
-    'owner',
-    account.owner,
-    'name',
-    account.name,
-    'currency',
-    account.currency,
-    'balance',
-    String(account.balance),
-    'version',
-    String(account.version),
-    'openedAt',
-    account.openedAt,
-    'updatedAt',
-    account.updatedAt,
-  ];
 }
 
 function transactionFields(tx: StoredTransaction): string[] {

@@ -7,7 +7,7 @@
  * | --- | --- | --- | --- |
  * | `<prefix>:projection:current` | string | the namespace readers and the projector use (default `main`) | fixed |
  * | `<prefix>:fate:<transactionId>` | string | `abandoned`: its command answered 503, so it must never take effect (see {@link transactionFateKey}) | fixed; expires after 7 days |
- * | `<ns>:acct:<accountId>` | hash | owner, name, currency, balance, version, openedAt, updatedAt | fixed |
+ * | `<ns>:acct:<accountId>` | string | the account as JSON: owner, name, currency, balance, version, openedAt, updatedAt (`encodeAccount`); a string, so that one MSET writes every account of a batch | fixed |
  * | `<ns>:hist:<accountId>`, then `…:<n>` | sorted set | history entries (JSON), scored by the account's version: versions below 10,000 in the first key, the next 10,000 in `:1`, and so on | at most {@link HISTORY_ENTRIES_PER_KEY} members per key; one key more per 10,000 facts on the account |
  * | `<ns>:tx:<transactionId>` | hash | type, status, reason, stage, accountId, amount, counterparty, initiator, at | fixed (the latest stage's; the initiator whatever the stage) |
  * | `<ns>:req:<eventId>` | string | the fact types a request was decided as: the dedupe | fixed; one key per request |

@@ -7,7 +7,7 @@ import {
   parseApplyReply,
   parseReadReply,
   readBatchArgs,
-  toAccount,
+  decodeAccount,
   toTransaction,
 } from './batch-scripts.js';
 import {
@@ -218,10 +218,10 @@ export class ProjectionStore {
     return reply;
   }
 
-  /** One account, or undefined. */
+  /** One account, or undefined: one command. */
   async getAccount(namespace: string, accountId: string): Promise<StoredAccount | undefined> {
-    const fields = await this.#hash(projectionKeys(this.prefix, namespace).account(accountId));
-    return fields ? toAccount(accountId, fields) : undefined;
+    const value: unknown = await this.#redis.get(projectionKeys(this.prefix, namespace).account(accountId));
+    return typeof value === 'string' ? decodeAccount(accountId, value) : undefined;
   }
 
   /**
@@ -232,17 +232,8 @@ export class ProjectionStore {
     namespace: string,
     accountId: string,
   ): Promise<Pick<StoredAccount, 'owner'> | undefined> {
-    const key = projectionKeys(this.prefix, namespace).account(accountId);
-    // Without automatic deserialisation the client hands back Redis's own reply: [owner, version].
-    const reply: unknown = await this.#redis.hmget(key, 'owner', 'version');
-    const [owner, version] = Array.isArray(reply)
-      ? reply
-      : [
-          (reply as Record<string, unknown> | null)?.owner,
-          (reply as Record<string, unknown> | null)?.version,
-        ];
-    if (version === null || version === undefined) return undefined;
-    return { owner: owner === null || owner === undefined ? '' : String(owner) };
+    const account = await this.getAccount(namespace, accountId);
+    return account && { owner: account.owner };
   }
 
   /** One transaction's recorded status, or undefined. */
@@ -266,8 +257,7 @@ export class ProjectionStore {
   }> {
     const keys = projectionKeys(this.prefix, namespace);
     // Versions below `before`, newest first, from the key holding the newest down to the oldest.
-    const before =
-      page.before ?? Number((await this.#redis.hget(keys.account(accountId), 'version')) ?? 0) + 1;
+    const before = page.before ?? ((await this.getAccount(namespace, accountId))?.version ?? 0) + 1;
     const members: string[] = [];
     for (let bucket = historyBucket(before - 1); bucket >= 0 && members.length <= page.limit; bucket -= 1) {
       const found: string[] = await this.#redis.zrange<string[]>(

@@ -9,7 +9,7 @@ import { luaJson } from './lua-json.js';
  * @example
  * ```ts
  * const args = new ScriptArgs();
- * const plan = { key: args.key('banku:ns:main:acct:1'), ...args.values(['balance', '500']) };
+ * const plan = { key: args.key('banku:ns:main:tx:1'), ...args.values(['status', 'applied']) };
  * await script.exec(args.keys, args.argv(plan));
  * ```
  */
