@@ -61,8 +61,7 @@ export function readBatchArgs(
  */
 export function parseReadReply(request: BatchStateRequest, reply: unknown): BatchState | { moved: string } {
   const parsed = parseJsonReply('read', reply) as
-    | { status: 'ok'; facts: string; values: unknown[] | object }
-    | { status: 'moved'; namespace: string };
+    { status: 'ok'; facts: string; values: unknown[] | object } | { status: 'moved'; namespace: string };
   if (parsed.status === 'moved') return { moved: parsed.namespace };
   // cjson encodes an empty list as an object.
   const values = Array.isArray(parsed.values) ? parsed.values : [];
