@@ -583,6 +583,15 @@ function upstashReport(projector: ProjectorPhaseResult): string[] {
           .map(([command, calls]) => `${command} ${round2(calls / run.events)}`)
           .join(', '),
     ),
+    ...projector.batched.map(
+      (run) =>
+        // A script's own time includes the commands it runs: what is left is Lua itself (cjson, loops).
+        `  batch ${run.batchSize}, Redis µs per event by command (a script's includes its commands): ` +
+        run.redis
+          .filter(({ ms }) => ms > 0)
+          .map(({ command, ms }) => `${command} ${round2((ms * 1000) / run.events)}`)
+          .join(', '),
+    ),
   ];
   const operations = projector.operations;
   if (operations) {
