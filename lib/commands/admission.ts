@@ -4,6 +4,7 @@ import {
   currentNamespaceKey,
   DEFAULT_NAMESPACE,
   projectionKeys,
+  TRANSACTION_FATE,
   TRANSACTION_FATE_TTL_SECONDS,
   transactionFateKey,
 } from '../projection/keys.js';
@@ -11,7 +12,7 @@ import { UPSTASH_REQUEST_TIMEOUT_MS } from '../redis/client.js';
 import { LUA_SCRIPTS } from '../redis/lua-scripts.js';
 import { ScriptArgs } from '../redis/script-args.js';
 
-/** How long an Idempotency-Key and a pending marker are remembered. */
+/** How long an Idempotency-Key and a transaction's pending record are remembered. */
 export const ADMISSION_TTL_SECONDS = 7 * 24 * 60 * 60;
 
 /**
@@ -34,33 +35,35 @@ export interface PendingTransaction {
 /** `new`: first time; `replay`: the same request again with its key; `conflict`: the key was used for another request. */
 export type Admission = 'new' | 'replay' | 'conflict';
 
-/** What an Idempotency-Key's claim holds: enough to tell a retry from another request. */
+/** What an Idempotency-Key's claim holds: enough to tell a retry from another request, and to replay it. */
 interface IdempotencyRecord {
   fingerprint: string;
   transactionId: string;
+  /** The first attempt's pending record (claims made before it was kept have none). */
+  pending?: PendingTransaction;
 }
 
 /**
- * The write side's only Redis state: Idempotency-Key claims, pending markers and abandonments. They live
- * outside the projection namespaces — they are facts about requests, not about the log — and expire.
+ * The write side's only Redis state: Idempotency-Key claims and each transaction's fate (its pending
+ * record, marked when abandoned). They live outside the projection namespaces — they are facts about
+ * requests, not about the log — and expire.
  *
- * Admission is a few plain commands in order, not a script: Upstash bills a script's call on top of
- * every command it runs, so a script could never admit a keyed command in fewer than three. Billed
- * commands per admission:
+ * Admission is plain commands, not a script: Upstash bills a script's call on top of every command it
+ * runs. Billed commands per admission:
  *
  * | request | commands |
  * | --- | --- |
- * | without a key | 1: the pending marker (`SET NX EX`) |
- * | with a key, first time | 2: claim the key (`SET NX EX`), the pending marker |
- * | with a key, retried | 4: the claim is refused, read it (`GET`), take back an abandonment (`DEL`), the pending marker |
- * | with a key used for another request | 2: the claim is refused, read it; nothing is written |
+ * | without a key | 1: the fate, holding the pending record (`SET NX EX`) |
+ * | with a key, first time | 2: claim the key (`SET NX GET EX`: nothing there), the fate |
+ * | with a key, retried | 2: the claim is refused and answers the first attempt's record, the fate set to it again (which lifts an abandonment) |
+ * | with a key used for another request | 1: the claim is refused and answers whose it is; nothing is written |
  *
- * Nothing needs the steps to be atomic. The pending marker is written after the claim and before the
- * caller publishes, so a 202 always finds it. If the claim is written and the marker is not (Redis
- * failed in between), the command answered 503 without publishing; its retry with the same key is a
- * replay, which writes the marker and publishes. Abandoning a transaction whose publish could not be
- * confirmed is the one script (see {@link CommandAdmissions.abandon}): it must be atomic with the
- * projector's decision, and it is rare.
+ * Nothing needs the two steps to be atomic. The fate is written after the claim and before the caller
+ * publishes, so a 202 always finds it. If the claim is written and the fate is not (Redis failed in
+ * between), the command answered 503 without publishing; its retry with the same key is a replay, which
+ * writes the fate and publishes. Abandoning a transaction whose publish could not be confirmed is the one
+ * script (see {@link CommandAdmissions.abandon}): it must be atomic with the projector's decision, and it
+ * is rare.
  *
  * @example
  * ```ts
@@ -84,24 +87,28 @@ export class CommandAdmissions {
     pending: PendingTransaction;
   }): Promise<Admission> {
     const { idempotencyKey, fingerprint, pending } = request;
-    const outcome =
-      idempotencyKey === null
-        ? 'new'
-        : await this.#claim(this.idempotencyKeyName(pending.initiator, idempotencyKey), {
-            fingerprint,
-            transactionId: pending.transactionId,
-          });
-    if (outcome === 'conflict') return outcome;
-    // A retry takes back the abandonment its first attempt may have made (answered 503): the retry may
-    // take effect, once. If the projector already decided the first attempt, deleting changes nothing:
-    // the retry's record is the same request, a duplicate.
-    if (outcome === 'replay') await this.redis.del(transactionFateKey(this.prefix, pending.transactionId));
-    // NX: a retry leaves the first attempt's marker as it was.
-    await this.redis.set(this.pendingKeyName(pending.transactionId), JSON.stringify(pending), {
-      nx: true,
-      ex: ADMISSION_TTL_SECONDS,
-    });
-    return outcome;
+    const fate = transactionFateKey(this.prefix, pending.transactionId);
+    if (idempotencyKey !== null) {
+      const claim: IdempotencyRecord = { fingerprint, transactionId: pending.transactionId, pending };
+      // One command claims the key or, when it is taken, answers whose it is.
+      const held: unknown = await this.redis.set(
+        this.idempotencyKeyName(pending.initiator, idempotencyKey),
+        JSON.stringify(claim),
+        { nx: true, get: true, ex: ADMISSION_TTL_SECONDS },
+      );
+      if (held !== null) {
+        const holder = JSON.parse(String(held)) as IdempotencyRecord;
+        if (holder.fingerprint !== fingerprint) return 'conflict';
+        // A retry takes the place of its first attempt, which may have been abandoned (answered 503):
+        // setting the fate to the first attempt's pending record again lifts the mark, so the retry may
+        // take effect, once. If the projector already decided the first attempt, this changes nothing:
+        // the retry's record is the same request, a duplicate.
+        await this.redis.set(fate, JSON.stringify(holder.pending ?? pending), { ex: ADMISSION_TTL_SECONDS });
+        return 'replay';
+      }
+    }
+    await this.redis.set(fate, JSON.stringify(pending), { nx: true, ex: ADMISSION_TTL_SECONDS });
+    return 'new';
   }
 
   /**
@@ -120,6 +127,7 @@ export class CommandAdmissions {
         transaction: args.key(projectionKeys(this.prefix, namespace).transaction(transactionId)),
         namespace,
         defaultNamespace: DEFAULT_NAMESPACE,
+        abandonedPrefix: TRANSACTION_FATE.abandonedPrefix,
         ttl: TRANSACTION_FATE_TTL_SECONDS,
       };
       const reply: unknown = await this.#abandonScript.exec(args.keys, args.argv(plan));
@@ -133,10 +141,17 @@ export class CommandAdmissions {
     );
   }
 
-  /** The pending marker of a transaction, if a command admitted it and it has not expired. */
+  /**
+   * The pending record of a transaction a command admitted, abandoned or not, if it has not expired: what
+   * `GET /transactions/{id}` answers until the projector decides.
+   */
   async pending(transactionId: string): Promise<PendingTransaction | undefined> {
-    const value = await this.redis.get<string>(this.pendingKeyName(transactionId));
-    return value ? (JSON.parse(String(value)) as PendingTransaction) : undefined;
+    const value: unknown = await this.redis.get(transactionFateKey(this.prefix, transactionId));
+    if (typeof value !== 'string') return undefined;
+    const { abandonedPrefix } = TRANSACTION_FATE;
+    const record = value.startsWith(abandonedPrefix) ? value.slice(abandonedPrefix.length) : value;
+    // Abandoned without a record: the fate was written by the abandonment alone (the record expired).
+    return record === '' ? undefined : (JSON.parse(record) as PendingTransaction);
   }
 
   // Keys are hashed: an Idempotency-Key is client text of up to 255 characters. Each principal has keys
@@ -146,27 +161,5 @@ export class CommandAdmissions {
       .update(JSON.stringify([principal, idempotencyKey]))
       .digest('hex');
     return `${this.prefix}:idempotency:${hash}`;
-  }
-
-  pendingKeyName(transactionId: string): string {
-    return `${this.prefix}:pending:${transactionId}`;
-  }
-
-  /** Claims the key for this request, or says whose it already is. */
-  async #claim(key: string, record: IdempotencyRecord): Promise<Admission> {
-    // A claim that expires between the refused SET and the GET is free again: claim once more.
-    for (let attempt = 0; attempt < 2; attempt += 1) {
-      const claimed = await this.redis.set(key, JSON.stringify(record), {
-        nx: true,
-        ex: ADMISSION_TTL_SECONDS,
-      });
-      if (claimed !== null) return 'new';
-      const existing = await this.redis.get<string>(key);
-      if (existing !== null) {
-        const holder = JSON.parse(String(existing)) as IdempotencyRecord;
-        return holder.fingerprint === record.fingerprint ? 'replay' : 'conflict';
-      }
-    }
-    throw new Error('the Idempotency-Key claim expired twice while it was being read; retry the request');
   }
 }

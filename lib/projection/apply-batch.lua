@@ -18,10 +18,11 @@
 --   added                                 facts this batch adds
 --   undecided: [key]                      refuse if any of these request markers exists
 --   redecided: [{key, expected}]          refuse unless each of these markers holds `expected`
---   fates: {keys: [key], ids: [transactionId], abandoned: [bool]}
+--   fates: {keys: [key], ids: [transactionId], abandoned: [bool], abandonedPrefix}
 --                                         the transactions of the commands decided now: refuse unless
---                                         each is marked abandoned exactly when the decision says so
---                                         (the commands write the marks; this script only reads them)
+--                                         each is marked abandoned (its value starts with
+--                                         abandonedPrefix) exactly when the decision says so (the
+--                                         commands write the marks; this script only reads them)
 --   strings: {keys: [key], from, to}     MSET each key to its value, ARGV[from + i - 1] for keys[i]
 --                                         (the requests' markers and the accounts)
 --   transactions: [{key, from, to}]       HSET field / value pairs, in decision order, before any other
@@ -76,7 +77,8 @@ each_chunk(1, #fates.keys, 1, function(i, j)
   for k = i, j do keys[#keys + 1] = KEYS[fates.keys[k]] end
   local marks = redis.call('MGET', unpack(keys))
   for k = i, j do
-    local isAbandoned = marks[k - i + 1] == 'abandoned'
+    local mark = marks[k - i + 1]
+    local isAbandoned = mark and string.sub(mark, 1, #fates.abandonedPrefix) == fates.abandonedPrefix
     if fates.abandoned[k] and not isAbandoned then changed = true end
     if isAbandoned and not fates.abandoned[k] then abandoned[#abandoned + 1] = fates.ids[k] end
   end

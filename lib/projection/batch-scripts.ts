@@ -6,6 +6,7 @@ import {
   historyBucket,
   PROJECTION_FIELDS,
   projectionKeys,
+  TRANSACTION_FATE,
   transactionFateKey,
 } from './keys.js';
 import type { BatchState, BatchWrite, StoredAccount, StoredTransaction } from './types.js';
@@ -158,7 +159,12 @@ export function applyBatchArgs(
     sortedSets.push({ key: args.key(key), ...args.values(members) });
   }
 
-  const fates = { keys: [] as number[], ids: [] as string[], abandoned: [] as boolean[] };
+  const fates = {
+    keys: [] as number[],
+    ids: [] as string[],
+    abandoned: [] as boolean[],
+    abandonedPrefix: TRANSACTION_FATE.abandonedPrefix,
+  };
   for (const { transactionId, abandoned } of write.fates ?? []) {
     fates.keys.push(args.key(transactionFateKey(prefix, transactionId)));
     fates.ids.push(transactionId);

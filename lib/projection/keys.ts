@@ -6,7 +6,7 @@
  * | key | type | holds | grows |
  * | --- | --- | --- | --- |
  * | `<prefix>:projection:current` | string | the namespace readers and the projector use (default `main`) | fixed |
- * | `<prefix>:fate:<transactionId>` | string | `abandoned`: its command answered 503, so it must never take effect (see {@link transactionFateKey}) | fixed; expires after 7 days |
+ * | `<prefix>:fate:<transactionId>` | string | what the command side knows of a transaction: its pending record (JSON) once admitted, prefixed with `abandoned:` when its command answered 503, so it must never take effect (see {@link transactionFateKey}) | fixed; expires after 7 days |
  * | `<ns>:acct:<accountId>` | string | the account as JSON: owner, name, currency, balance, version, openedAt, updatedAt (`encodeAccount`); a string, so that one MSET writes every account of a batch | fixed |
  * | `<ns>:hist:<accountId>`, then `…:<n>` | sorted set | history entries (JSON), scored by the account's version: versions below 10,000 in the first key, the next 10,000 in `:1`, and so on | at most {@link HISTORY_ENTRIES_PER_KEY} members per key; one key more per 10,000 facts on the account |
  * | `<ns>:tx:<transactionId>` | hash | type, status, reason, stage, accountId, amount, counterparty, initiator, at | fixed (the latest stage's; the initiator whatever the stage) |
@@ -100,27 +100,30 @@ export function currentNamespaceKey(prefix: string): string {
 }
 
 /**
- * A command's transaction that must never take effect, outside every namespace (it belongs to the
- * request, not to a projection of the log): `abandoned` when its command answered 503. The command
- * writes it only if the projector has not decided the transaction yet, and the projector checks it in
- * the same atomic step as its decision, so whichever comes first wins. The projector writes nothing
- * here: a decided transaction is known by its `tx:` hash.
+ * What the command side knows of a transaction, outside every namespace (it belongs to the request, not
+ * to a projection of the log). Admitting a command writes its pending record here (what
+ * `GET /transactions/{id}` answers until the projector decides); a command that answers 503 prefixes it
+ * with {@link TRANSACTION_FATE}`.abandonedPrefix`, so that it never takes effect. One key for both, so
+ * that a retry with the same Idempotency-Key lifts an abandonment and leaves its pending record in one
+ * command. The command abandons only if the projector has not decided the transaction yet, and the
+ * projector checks the prefix in the same atomic step as its decision, so whichever comes first wins.
+ * The projector writes nothing here: a decided transaction is known by its `tx:` hash.
  *
  * @example
  * ```ts
- * await redis.get(transactionFateKey('banku', transactionId)); // 'abandoned' or null
+ * await redis.get(transactionFateKey('banku', transactionId)); // '{"transactionId":…}' or 'abandoned:{…}'
  * ```
  */
 export function transactionFateKey(prefix: string, transactionId: string): string {
   return `${prefix}:fate:${transactionId}`;
 }
 
-/** The value of {@link transactionFateKey}. */
-export const TRANSACTION_FATE = { abandoned: 'abandoned' } as const;
+/** The value of {@link transactionFateKey} of an abandoned transaction starts with `abandonedPrefix`. */
+export const TRANSACTION_FATE = { abandonedPrefix: 'abandoned:' } as const;
 
 /**
- * How long an abandonment is kept: as long as its pending marker and Idempotency-Key, far beyond the
- * time its record (if it reached the log) takes to reach the projector.
+ * How long a transaction's fate is kept: as long as its Idempotency-Key, far beyond the time its record
+ * (if it reached the log) takes to reach the projector.
  */
 export const TRANSACTION_FATE_TTL_SECONDS = 7 * 24 * 60 * 60;
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CommandAdmissions, type PendingTransaction } from '../../lib/commands/admission.js';
+import { TRANSACTION_FATE, transactionFateKey } from '../../lib/projection/keys.js';
 import { HOLDER } from '../support/bank-events.js';
 import { testRedis } from '../support/redis.js';
 
@@ -79,6 +80,26 @@ describe('command admission (Idempotency-Key claims and pending markers, in real
     await admissions.admit({ idempotencyKey: key, fingerprint: 'a', pending: transaction });
     const retried = { ...transaction, at: '2026-11-22T10:00:05.000Z' };
     await admissions.admit({ idempotencyKey: key, fingerprint: 'a', pending: retried });
+    await expect(admissions.pending(transaction.transactionId)).resolves.toEqual(transaction);
+  });
+
+  it('keeps an abandoned transaction pending to readers, and lets a retry with its key lift the mark', async () => {
+    const key = randomUUID();
+    const transaction = pending();
+    const abandoned = async () =>
+      String(
+        await admissions.redis.get(transactionFateKey(admissions.prefix, transaction.transactionId)),
+      ).startsWith(TRANSACTION_FATE.abandonedPrefix);
+    await admissions.admit({ idempotencyKey: key, fingerprint: 'a', pending: transaction });
+    expect(await admissions.abandon(transaction.transactionId)).toBe('abandoned');
+    expect(await abandoned()).toBe(true);
+    await expect(admissions.pending(transaction.transactionId)).resolves.toEqual(transaction);
+
+    const retried = { ...transaction, at: '2026-11-22T10:00:05.000Z' };
+    expect(await admissions.admit({ idempotencyKey: key, fingerprint: 'a', pending: retried })).toBe(
+      'replay',
+    );
+    expect(await abandoned()).toBe(false);
     await expect(admissions.pending(transaction.transactionId)).resolves.toEqual(transaction);
   });
 });
