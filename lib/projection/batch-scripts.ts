@@ -240,9 +240,19 @@ export function parseApplyReply(
  * ```
  */
 export function encodeAccount(account: StoredAccount): string {
-  const { accountId: _inTheKey, ...record } = account;
-  return JSON.stringify(record);
+  return JSON.stringify(account, ACCOUNT_RECORD_FIELDS);
 }
+
+/** What an account key's value holds, in this order: the account without its id, which is the key's. */
+const ACCOUNT_RECORD_FIELDS: (keyof StoredAccount)[] = [
+  'owner',
+  'name',
+  'currency',
+  'balance',
+  'version',
+  'openedAt',
+  'updatedAt',
+];
 
 /**
  * An account key's value, as {@link encodeAccount} wrote it.
