@@ -1,3 +1,4 @@
+import { wellFormedJson } from '../redis/lua-json.js';
 import { ScriptArgs } from '../redis/script-args.js';
 import { UnexpectedReplyError } from './errors.js';
 import {
@@ -240,19 +241,9 @@ export function parseApplyReply(
  * ```
  */
 export function encodeAccount(account: StoredAccount): string {
-  return JSON.stringify(account, ACCOUNT_RECORD_FIELDS);
+  const { owner, name, currency, balance, version, openedAt, updatedAt } = account;
+  return wellFormedJson({ owner, name, currency, balance, version, openedAt, updatedAt });
 }
-
-/** What an account key's value holds, in this order: the account without its id, which is the key's. */
-const ACCOUNT_RECORD_FIELDS: (keyof StoredAccount)[] = [
-  'owner',
-  'name',
-  'currency',
-  'balance',
-  'version',
-  'openedAt',
-  'updatedAt',
-];
 
 /**
  * An account key's value, as {@link encodeAccount} wrote it.
