@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { v4, v5 } from 'uuid';
+import { v4 } from 'uuid';
 import { canonicalJson } from './canonical-json.js';
 
 /**
@@ -10,6 +10,25 @@ import { canonicalJson } from './canonical-json.js';
  * v5('credit:' + transferEventId, BANKU_ID_NAMESPACE);
  */
 export const BANKU_ID_NAMESPACE = '2d7651eb-c724-478a-b83c-f4a9018c0a92';
+
+const NAMESPACE_BYTES = Buffer.from(BANKU_ID_NAMESPACE.replaceAll('-', ''), 'hex');
+
+/**
+ * The UUID v5 of `name` in {@link BANKU_ID_NAMESPACE} (RFC 9562: SHA-1 of the namespace and the name,
+ * version and variant bits set). Written here rather than taken from `uuid`'s `v5`, which turns the
+ * name into bytes in JavaScript before hashing and took about three times as long; the projector derives
+ * one per fact. `test/domain/ids.test.ts` holds it to `uuid`'s `v5`.
+ *
+ * @example
+ * bankuId('credit:' + transferEventId); // === v5('credit:' + transferEventId, BANKU_ID_NAMESPACE)
+ */
+export function bankuId(name: string): string {
+  const hash = createHash('sha1').update(NAMESPACE_BYTES).update(name, 'utf8').digest();
+  hash[6] = ((hash[6] as number) & 0x0f) | 0x50;
+  hash[8] = ((hash[8] as number) & 0x3f) | 0x80;
+  const hex = hash.toString('hex', 0, 16);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
 
 /**
  * Which id of a request is being derived; part of the v5 name so the ids of one request differ from each other.
@@ -63,7 +82,7 @@ export function requestFingerprint(input: FingerprintInput): string {
  * deriveRequestId('event', 'order-4711', requestFingerprint(request));
  */
 export function deriveRequestId(kind: RequestIdKind, idempotencyKey: string, fingerprint: string): string {
-  return v5(`${kind}:${idempotencyKey}:${fingerprint}`, BANKU_ID_NAMESPACE);
+  return bankuId(`${kind}:${idempotencyKey}:${fingerprint}`);
 }
 
 /**
@@ -110,7 +129,7 @@ export function requestIds(input: { idempotencyKey: string | null; fingerprint: 
  * transferCreditEventId(transfer.eventId);
  */
 export function transferCreditEventId(transferEventId: string): string {
-  return v5(`credit:${transferEventId}`, BANKU_ID_NAMESPACE);
+  return bankuId(`credit:${transferEventId}`);
 }
 
 /**
@@ -120,7 +139,7 @@ export function transferCreditEventId(transferEventId: string): string {
  * transferRefundEventId(transfer.eventId);
  */
 export function transferRefundEventId(transferEventId: string): string {
-  return v5(`refund:${transferEventId}`, BANKU_ID_NAMESPACE);
+  return bankuId(`refund:${transferEventId}`);
 }
 
 /**
@@ -132,5 +151,5 @@ export function transferRefundEventId(transferEventId: string): string {
  * factId(deposit.eventId, 'Deposited');
  */
 export function factId(requestEventId: string, factType: string): string {
-  return v5(`fact:${requestEventId}:${factType}`, BANKU_ID_NAMESPACE);
+  return bankuId(`fact:${requestEventId}:${factType}`);
 }

@@ -1,9 +1,14 @@
 import type { Outcome } from '../domain/types.js';
-import { EventValidationError } from '../events/errors.js';
 import { factId } from '../events/ids.js';
 import type { DecodeFailureReason } from '../events/types.js';
-import { decodeVersioned, issueLines, type VersionReader } from '../events/versioned-json.js';
-import { FACT_SCHEMA_VERSION_1, FACT_TYPES, type FactEnvelopeV1, FactV1Schema } from './schema-v1.js';
+import { decodeVersioned, type VersionReader } from '../events/versioned-json.js';
+import {
+  FACT_DATA_V1,
+  FACT_SCHEMA_VERSION_1,
+  FACT_TYPES,
+  type FactEnvelopeV1,
+  FactV1Schema,
+} from './schema-v1.js';
 
 /**
  * The fact version this build writes.
@@ -56,17 +61,23 @@ export const FACT_READERS: ReadonlyMap<number, VersionReader<FactEnvelopeV1>> = 
  * factEnvelope(deposited).factId === factId(deposited.requestEventId, 'Deposited'); // true
  */
 export function factEnvelope(fact: Outcome): FactEnvelopeV1 {
-  const { type, requestEventId, accountId, correlationId, at, ...data } = fact;
+  // `data` is the outcome's own fields in the schema's order, so the JSON is the bytes the schema writes.
+  const data: Record<string, unknown> = {};
+  for (const field of DATA_FIELDS[fact.type]) data[field] = fact[field as keyof Outcome];
   return {
-    factId: factId(requestEventId, type),
-    type,
+    factId: factId(fact.requestEventId, fact.type),
+    type: fact.type,
     schemaVersion: CURRENT_FACT_SCHEMA_VERSION,
-    accountId,
-    occurredAt: at,
+    accountId: fact.accountId,
+    occurredAt: fact.at,
     data,
-    metadata: { correlationId, causationId: requestEventId },
+    metadata: { correlationId: fact.correlationId, causationId: fact.requestEventId },
   } as FactEnvelopeV1;
 }
+
+const DATA_FIELDS = Object.fromEntries(
+  Object.entries(FACT_DATA_V1).map(([type, schema]) => [type, Object.keys(schema.shape)]),
+) as Record<Outcome['type'], string[]>;
 
 /**
  * The domain outcome a (current-version) envelope carries.
@@ -86,20 +97,20 @@ export function factOf(envelope: FactEnvelopeV1): Outcome {
 }
 
 /**
- * Validates a fact and serialises it as the facts topic's message value, with its id. Throws
- * {@link EventValidationError} for a fact the schema refuses (a bug: nothing invalid is published).
+ * A fact's id and its facts topic message value, the JSON of its {@link factEnvelope}.
+ *
+ * It is not parsed with the schema again on the way out, which cost about as much as the rest of
+ * deciding the fact: every field comes from a request the schema accepted on the way in, through the
+ * pure domain, and the envelope is built field by field in the schema's order.
+ * `test/facts/fact-encoding.test.ts` holds, for every fact type, these bytes to the schema's own
+ * output and reads them back as the fact.
  *
  * @example
  * const { factId, value } = encodeFact(fact);
  */
 export function encodeFact(fact: Outcome): { factId: string; value: string } {
   const envelope = factEnvelope(fact);
-  const parsed = FactV1Schema.safeParse(envelope);
-  if (!parsed.success) {
-    const issues = issueLines(parsed.error);
-    throw new EventValidationError(`invalid ${fact.type} fact: ${issues.join('; ')}`, issues);
-  }
-  return { factId: envelope.factId, value: JSON.stringify(parsed.data) };
+  return { factId: envelope.factId, value: JSON.stringify(envelope) };
 }
 
 /**

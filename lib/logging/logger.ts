@@ -70,10 +70,23 @@ const SENSITIVE_KEYS = new Set([
  * ```
  */
 export function redactSensitive(key: string, value: unknown): unknown {
-  if (value !== undefined && value !== null && SENSITIVE_KEYS.has(key.toLowerCase().replace(/[-_]/g, ''))) {
-    return REDACTED;
-  }
+  if (value !== undefined && value !== null && isSensitiveKey(key)) return REDACTED;
   return value;
+}
+
+// Every key of every line passes here, and the same few keys come back: remember each one's answer.
+const keyIsSensitive = new Map<string, boolean>();
+const MAX_REMEMBERED_KEYS = 10_000;
+
+function isSensitiveKey(key: string): boolean {
+  let sensitive = keyIsSensitive.get(key);
+  if (sensitive === undefined) {
+    sensitive = SENSITIVE_KEYS.has(key.toLowerCase().replace(/[-_]/g, ''));
+    // Keys are names in code, but an object logged whole (headers) brings names from outside.
+    if (keyIsSensitive.size >= MAX_REMEMBERED_KEYS) keyIsSensitive.clear();
+    keyIsSensitive.set(key, sensitive);
+  }
+  return sensitive;
 }
 
 // The correlation id of the invocation a line is logged in. It lives in the invocation's async context,

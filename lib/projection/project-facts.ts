@@ -76,5 +76,6 @@ function markDecided(
     };
     decisions.set(fact.requestEventId, marker);
   }
-  marker.after.push(fact.type);
+  // A restore may apply again a fact whose marker outlived its account.
+  if (!marker.after.includes(fact.type)) marker.after.push(fact.type);
 }

@@ -1,21 +1,21 @@
 -- Reads what deciding (or evolving) one partition's batch needs, in one round trip: the accounts it
--- touches and which of its requests were already decided.
+-- touches, which of its requests were already decided, and how many facts the partition holds (what
+-- the write will check nobody changed meanwhile).
 --
--- KEYS: the namespace pointer, then every account and transaction key named below.
--- ARGV[1]: {namespace, defaultNamespace, followPointer, pointer: index,
---           accounts: [index], decisions: [{key: index, field}]}
--- Returns {status: 'ok', accounts: [[field, value, ...] per account, empty when absent],
---          decided: [value or '' per decision]}
--- or {status: 'moved', namespace} when the pointer names another namespace than the one the keys are in.
+-- KEYS: the namespace pointer, the checkpoint, then every account and request marker named below.
+-- ARGV[1]: {namespace, defaultNamespace, followPointer, pointer, checkpoint, factsField, strings: [key]}
+-- Returns {status: 'ok', facts, values: [value or false per key of strings]} or {status: 'moved',
+-- namespace} when the pointer names another namespace.
 local p = cjson.decode(ARGV[1])
 if p.followPointer then
   local current = redis.call('GET', KEYS[p.pointer]) or p.defaultNamespace
   if current ~= p.namespace then return cjson.encode({ status = 'moved', namespace = current }) end
 end
-local accounts = {}
-for i, key in ipairs(p.accounts) do accounts[i] = redis.call('HGETALL', KEYS[key]) end
-local decided = {}
-for i, decision in ipairs(p.decisions) do
-  decided[i] = redis.call('HGET', KEYS[decision.key], decision.field) or ''
+local facts = redis.call('HGET', KEYS[p.checkpoint], p.factsField) or '0'
+local values = {}
+for i = 1, #p.strings, 500 do -- unpack() is bounded by Lua's stack
+  local keys = {}
+  for k = i, math.min(i + 499, #p.strings) do keys[#keys + 1] = KEYS[p.strings[k]] end
+  for _, value in ipairs(redis.call('MGET', unpack(keys))) do values[#values + 1] = value end
 end
-return cjson.encode({ status = 'ok', accounts = accounts, decided = decided })
+return cjson.encode({ status = 'ok', facts = facts, values = values })

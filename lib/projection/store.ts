@@ -1,6 +1,15 @@
 import type { Redis } from '@upstash/redis';
-import { luaJson } from '../redis/lua-json.js';
 import { LUA_SCRIPTS } from '../redis/lua-scripts.js';
+import { ScriptArgs } from '../redis/script-args.js';
+import {
+  applyBatchArgs,
+  type BatchStateRequest,
+  parseApplyReply,
+  parseReadReply,
+  readBatchArgs,
+  decodeAccount,
+  toTransaction,
+} from './batch-scripts.js';
 import {
   BatchConflictError,
   OutboxReadBackError,
@@ -11,10 +20,9 @@ import {
 import {
   currentNamespaceKey,
   DEFAULT_NAMESPACE,
+  historyBucket,
   PROJECTION_FIELDS,
   projectionKeys,
-  TRANSACTION_FATE_TTL_SECONDS,
-  transactionFateKey,
 } from './keys.js';
 import type {
   BatchState,
@@ -33,24 +41,6 @@ export interface Checkpoint {
 
 /** What {@link ProjectionStore.switchNamespace} did. */
 export type SwitchOutcome = 'switched' | 'moved' | 'behind';
-
-/**
- * The keys a script call touches, each once, numbered as Lua sees them in `KEYS` (from 1).
- */
-class KeyList {
-  readonly keys: string[] = [];
-  readonly #index = new Map<string, number>();
-
-  add(key: string): number {
-    let index = this.#index.get(key);
-    if (index === undefined) {
-      this.keys.push(key);
-      index = this.keys.length;
-      this.#index.set(key, index);
-    }
-    return index;
-  }
-}
 
 /**
  * The projection in Redis: the projector's one read and one write per batch, the rebuild's switch,
@@ -86,56 +76,18 @@ export class ProjectionStore {
   }
 
   /**
-   * Reads the given accounts and which of the given requests were already decided, in `namespace`.
-   * With `followPointer`, `namespace` is only a guess: if the pointer names another one, the read is
-   * made there instead.
+   * Reads the given accounts, which of the given requests were already decided, and the partition's fact
+   * count, in `namespace`. With `followPointer`, `namespace` is only a guess: if the pointer names another
+   * one, the read is made there instead.
    */
-  async readBatchState(request: {
-    namespace: string;
-    followPointer: boolean;
-    accounts: readonly string[];
-    requests: readonly { transactionId: string; requestEventId: string }[];
-  }): Promise<BatchState> {
-    let namespace = request.namespace;
+  async readBatchState(request: BatchStateRequest): Promise<BatchState> {
+    let asked = request;
     for (let attempt = 0; ; attempt += 1) {
-      const names = projectionKeys(this.prefix, namespace);
-      const keys = new KeyList();
-      const payload = {
-        namespace,
-        defaultNamespace: DEFAULT_NAMESPACE,
-        followPointer: request.followPointer,
-        pointer: keys.add(currentNamespaceKey(this.prefix)),
-        accounts: request.accounts.map((id) => keys.add(names.account(id))),
-        decisions: request.requests.map(({ transactionId, requestEventId }) => ({
-          key: keys.add(names.transaction(transactionId)),
-          field: PROJECTION_FIELDS.decided(requestEventId),
-        })),
-      };
-      const reply = parseReply('read', await this.#readScript.exec(keys.keys, [luaJson(payload)])) as
-        | {
-            status: 'ok';
-            accounts: unknown[] | Record<string, never>;
-            decided: string[] | Record<string, never>;
-          }
-        | { status: 'moved'; namespace: string };
-      if (reply.status === 'moved') {
-        if (attempt > 3) throw new BatchConflictError('namespace_switched');
-        namespace = reply.namespace;
-        continue;
-      }
-      const accounts = new Map<string, StoredAccount>();
-      const found = Array.isArray(reply.accounts) ? reply.accounts : [];
-      request.accounts.forEach((id, i) => {
-        const flat = found[i];
-        if (Array.isArray(flat) && flat.length > 0) accounts.set(id, toAccount(id, pairs(flat)));
-      });
-      const decided = new Map<string, string[]>();
-      const markers = Array.isArray(reply.decided) ? reply.decided : [];
-      request.requests.forEach(({ requestEventId }, i) => {
-        const marker = markers[i];
-        if (marker) decided.set(requestEventId, marker.split(','));
-      });
-      return { namespace, accounts, decided };
+      const { keys, argv } = readBatchArgs(this.prefix, asked);
+      const state = parseReadReply(asked, await this.#readScript.exec(keys, argv));
+      if (!('moved' in state)) return state;
+      if (attempt > 3) throw new BatchConflictError('namespace_switched');
+      asked = { ...asked, namespace: state.moved };
     }
   }
 
@@ -147,104 +99,29 @@ export class ProjectionStore {
    * @throws {OutboxReadBackError} when outbox messages vanished before they could be read back.
    */
   async applyBatch(write: BatchWrite, options: { returnOutbox: boolean }): Promise<OutboxMessage[]> {
-    const names = projectionKeys(this.prefix, write.namespace);
-    const keys = new KeyList();
-    const changed = new Map(write.accounts.map((account) => [account.accountId, account]));
-    // Opaque values (JSON the scripts only store) travel as ARGV[2…], referred to by index.
-    const args = [''];
-    const arg = (value: string) => args.push(value);
-    const payload = {
-      namespace: write.namespace,
-      defaultNamespace: DEFAULT_NAMESPACE,
-      followPointer: write.followPointer,
-      pointer: keys.add(currentNamespaceKey(this.prefix)),
-      accounts: [...write.expectedVersions].map(([id, version]) => {
-        const account = changed.get(id);
-        return {
-          key: keys.add(names.account(id)),
-          expectedVersion: String(version),
-          ...(account ? { fields: accountFields(account) } : {}),
-        };
-      }),
-      decisions: write.decisions.map((marker) => ({
-        key: keys.add(names.transaction(marker.transactionId)),
-        field: PROJECTION_FIELDS.decided(marker.requestEventId),
-        expected: marker.before.join(','),
-        value: marker.after.join(','),
-      })),
-      history: write.history.map(({ accountId, entry }) => ({
-        key: keys.add(names.history(accountId)),
-        score: String(entry.seq),
-        entry: arg(JSON.stringify(entry)),
-      })),
-      transactions: write.transactions.map((tx) => ({
-        key: keys.add(names.transaction(tx.transactionId)),
-        stage: String(tx.stage),
-        fields: transactionFields(tx),
-        anyStage: tx.initiator === undefined ? {} : { initiator: tx.initiator },
-      })),
-      totals: {
-        key: keys.add(names.totals),
-        deltas: Object.fromEntries(
-          Object.entries(write.totals).map(([field, delta]) => [field, String(delta)]),
-        ),
-      },
-      checkpoint: {
-        key: keys.add(names.checkpoint),
-        ...(write.commandsOffset === undefined
-          ? {}
-          : {
-              offsetField: PROJECTION_FIELDS.commandsOffset(write.partition),
-              offset: write.commandsOffset,
-              ...(write.commandsFollows === undefined ? {} : { follows: write.commandsFollows }),
-            }),
-        countField: PROJECTION_FIELDS.factsApplied(write.partition),
-        added: String(write.factsApplied),
-      },
-      fates: (write.fates ?? []).map(({ transactionId, abandoned }) => ({
-        key: keys.add(transactionFateKey(this.prefix, transactionId)),
-        transactionId,
-        abandoned,
-      })),
-      fateTtl: TRANSACTION_FATE_TTL_SECONDS,
-      outbox: {
-        key: keys.add(names.outbox(write.partition)),
-        acknowledged: write.acknowledgedOutbox ?? [],
-        add: write.outbox.map((message) => ({
-          field: message.position,
-          message: arg(JSON.stringify(message)),
-        })),
-        returnPending: options.returnOutbox,
-      },
-    };
-    args[0] = luaJson(payload);
-    const reply = parseReply('apply', await this.#applyScript.exec(keys.keys, args)) as
-      | { status: 'ok'; pending: string[] | Record<string, never> }
-      | { status: 'conflict'; reason: string }
-      | { status: 'lost'; checkpoint: string | null }
-      | { status: 'abandoned'; transactions: string[] };
-    if (reply.status === 'conflict') throw new BatchConflictError(reply.reason);
-    if (reply.status === 'abandoned') throw new RequestsAbandonedError(reply.transactions);
-    if (reply.status === 'lost')
-      throw new ProjectionStateLostError(write.partition, write.commandsFollows ?? '-1', reply.checkpoint);
-    const positions = (Array.isArray(reply.pending) ? reply.pending : []).sort();
+    const { keys, argv } = applyBatchArgs(this.prefix, write, options);
+    const outcome = parseApplyReply(await this.#applyScript.exec(keys, argv));
+    if ('conflict' in outcome) throw new BatchConflictError(outcome.conflict);
+    if ('abandoned' in outcome) throw new RequestsAbandonedError(outcome.abandoned);
+    if ('lost' in outcome)
+      throw new ProjectionStateLostError(write.partition, write.commandsFollows ?? '-1', outcome.lost);
     const known = new Map(write.outbox.map((message) => [message.position, message]));
-    const missing = positions.filter((position) => !known.has(position));
+    const missing = outcome.pending.filter((position) => !known.has(position));
     if (missing.length > 0) {
+      const outbox = projectionKeys(this.prefix, write.namespace).outbox(write.partition);
       // The client is built without automatic deserialisation: HMGET comes back as a plain list.
-      const reply: unknown = await this.#redis.hmget(names.outbox(write.partition), ...missing);
+      const reply: unknown = await this.#redis.hmget(outbox, ...missing);
       missing.forEach((position, i) => {
         const value: unknown = Array.isArray(reply)
           ? reply[i]
           : (reply as Record<string, unknown> | null)?.[position];
         if (typeof value === 'string') known.set(position, JSON.parse(value) as OutboxMessage);
-        else if (value) known.set(position, value as OutboxMessage);
       });
       // Never skip one silently: its decision may exist nowhere else once Redis lost it.
       const gone = missing.filter((position) => !known.has(position));
       if (gone.length > 0) throw new OutboxReadBackError(write.partition, gone);
     }
-    return positions.flatMap((position) => known.get(position) ?? []);
+    return outcome.pending.flatMap((position) => known.get(position) ?? []);
   }
 
   /**
@@ -256,23 +133,40 @@ export class ProjectionStore {
     partition: number;
     commandsOffset: string;
   }): Promise<void> {
-    await this.applyBatch(
-      {
+    // The write checks the partition's fact count, read just before: an overlapping restore of the same
+    // partition may move it in between, so a refusal is read again, a few times.
+    for (let attempt = 0; ; attempt += 1) {
+      const state = await this.readBatchState({
         namespace: request.namespace,
         followPointer: true,
         partition: request.partition,
-        expectedVersions: new Map(),
-        decisions: [],
         accounts: [],
-        history: [],
-        transactions: [],
-        totals: { deposited: 0, withdrawn: 0, inFlight: 0, balances: 0 },
-        factsApplied: 0,
-        commandsOffset: request.commandsOffset,
-        outbox: [],
-      },
-      { returnOutbox: false },
-    );
+        requests: [],
+      });
+      try {
+        await this.applyBatch(
+          {
+            namespace: state.namespace,
+            followPointer: true,
+            partition: request.partition,
+            expectedFacts: state.partitionFacts,
+            transactionsInOrder: true,
+            decisions: [],
+            accounts: [],
+            history: [],
+            transactions: [],
+            totals: { deposited: 0, withdrawn: 0, inFlight: 0, balances: 0 },
+            factsApplied: 0,
+            commandsOffset: request.commandsOffset,
+            outbox: [],
+          },
+          { returnOutbox: false },
+        );
+        return;
+      } catch (error) {
+        if (!(error instanceof BatchConflictError) || attempt >= 4) throw error;
+      }
+    }
   }
 
   /** Whether a namespace holds a projection (anything applied to it). */
@@ -303,31 +197,31 @@ export class ProjectionStore {
   }): Promise<SwitchOutcome> {
     const from = projectionKeys(this.prefix, request.from);
     const to = projectionKeys(this.prefix, request.to);
-    const keys = new KeyList();
+    const args = new ScriptArgs();
     const payload = {
       from: request.from,
       to: request.to,
       defaultNamespace: DEFAULT_NAMESPACE,
-      pointer: keys.add(currentNamespaceKey(this.prefix)),
-      fromCheckpoint: keys.add(from.checkpoint),
-      toCheckpoint: keys.add(to.checkpoint),
+      pointer: args.key(currentNamespaceKey(this.prefix)),
+      fromCheckpoint: args.key(from.checkpoint),
+      toCheckpoint: args.key(to.checkpoint),
       outboxes: request.partitions.map((partition) => ({
-        from: keys.add(from.outbox(partition)),
-        to: keys.add(to.outbox(partition)),
+        from: args.key(from.outbox(partition)),
+        to: args.key(to.outbox(partition)),
       })),
       factsPrefix: PROJECTION_FIELDS.factsApplied(0).replace(/0$/, ''),
       commandsPrefix: PROJECTION_FIELDS.commandsOffset(0).replace(/0$/, ''),
     };
-    const reply = await this.#switchScript.exec(keys.keys, [luaJson(payload)]);
+    const reply = await this.#switchScript.exec(args.keys, args.argv(payload));
     if (reply !== 'switched' && reply !== 'moved' && reply !== 'behind')
       throw new UnexpectedReplyError('switch', reply);
     return reply;
   }
 
-  /** One account, or undefined. */
+  /** One account, or undefined: one command. */
   async getAccount(namespace: string, accountId: string): Promise<StoredAccount | undefined> {
-    const fields = await this.#hash(projectionKeys(this.prefix, namespace).account(accountId));
-    return fields ? toAccount(accountId, fields) : undefined;
+    const value: unknown = await this.#redis.get(projectionKeys(this.prefix, namespace).account(accountId));
+    return typeof value === 'string' ? decodeAccount(accountId, value) : undefined;
   }
 
   /**
@@ -338,17 +232,8 @@ export class ProjectionStore {
     namespace: string,
     accountId: string,
   ): Promise<Pick<StoredAccount, 'owner'> | undefined> {
-    const key = projectionKeys(this.prefix, namespace).account(accountId);
-    // Without automatic deserialisation the client hands back Redis's own reply: [owner, version].
-    const reply: unknown = await this.#redis.hmget(key, 'owner', 'version');
-    const [owner, version] = Array.isArray(reply)
-      ? reply
-      : [
-          (reply as Record<string, unknown> | null)?.owner,
-          (reply as Record<string, unknown> | null)?.version,
-        ];
-    if (version === null || version === undefined) return undefined;
-    return { owner: owner === null || owner === undefined ? '' : String(owner) };
+    const account = await this.getAccount(namespace, accountId);
+    return account && { owner: account.owner };
   }
 
   /** One transaction's recorded status, or undefined. */
@@ -359,7 +244,8 @@ export class ProjectionStore {
 
   /**
    * A page of an account's history, newest first, with each entry's transaction status joined.
-   * `before` is the `seq` to continue below (the previous page's cursor).
+   * `before` is the `seq` to continue below (the previous page's cursor; the account's version + 1 for
+   * the first page, read here when not given).
    */
   async listHistory(
     namespace: string,
@@ -370,13 +256,18 @@ export class ProjectionStore {
     more: boolean;
   }> {
     const keys = projectionKeys(this.prefix, namespace);
-    const max: '+inf' | `(${number}` = page.before === undefined ? '+inf' : `(${page.before}`;
-    const members: string[] = await this.#redis.zrange<string[]>(keys.history(accountId), max, '-inf', {
-      byScore: true,
-      rev: true,
-      offset: 0,
-      count: page.limit + 1,
-    });
+    // Versions below `before`, newest first, from the key holding the newest down to the oldest.
+    const before = page.before ?? ((await this.getAccount(namespace, accountId))?.version ?? 0) + 1;
+    const members: string[] = [];
+    for (let bucket = historyBucket(before - 1); bucket >= 0 && members.length <= page.limit; bucket -= 1) {
+      const found: string[] = await this.#redis.zrange<string[]>(
+        keys.history(accountId, bucket),
+        `(${before}`,
+        '-inf',
+        { byScore: true, rev: true, offset: 0, count: page.limit + 1 - members.length },
+      );
+      members.push(...found);
+    }
     const entries = members.slice(0, page.limit).map((member) => JSON.parse(member) as HistoryEntry);
     // One request for the page's statuses, whatever its length.
     const pipeline = this.#redis.pipeline();
@@ -422,73 +313,8 @@ function hashFields(reply: unknown): Record<string, string> | undefined {
   return pairs(reply);
 }
 
-function parseReply(script: string, reply: unknown): unknown {
-  if (typeof reply !== 'string') throw new UnexpectedReplyError(script, reply);
-  return JSON.parse(reply);
-}
-
 function pairs(flat: readonly unknown[]): Record<string, string> {
   const fields: Record<string, string> = {};
   for (let i = 0; i < flat.length; i += 2) fields[String(flat[i])] = String(flat[i + 1]);
   return fields;
-}
-
-function accountFields(account: StoredAccount): Record<string, string> {
-  return {
-    owner: account.owner,
-    name: account.name,
-    currency: account.currency,
-    balance: String(account.balance),
-    version: String(account.version),
-    openedAt: account.openedAt,
-    updatedAt: account.updatedAt,
-  };
-}
-
-function toAccount(accountId: string, fields: Record<string, unknown>): StoredAccount {
-  return {
-    accountId,
-    owner: fields.owner === undefined || fields.owner === null ? '' : String(fields.owner),
-    name: String(fields.name),
-    currency: String(fields.currency),
-    balance: Number(fields.balance),
-    version: Number(fields.version),
-    openedAt: String(fields.openedAt),
-    updatedAt: String(fields.updatedAt),
-  };
-}
-
-function transactionFields(tx: StoredTransaction): Record<string, string> {
-  return {
-    type: tx.type,
-    status: tx.status,
-    accountId: tx.accountId,
-    at: tx.at,
-    reason: tx.reason ?? '',
-    amount: tx.amount === undefined ? '' : String(tx.amount),
-    counterparty: tx.counterparty ?? '',
-  };
-}
-
-function toTransaction(transactionId: string, fields: Record<string, unknown>): StoredTransaction {
-  const text = (name: string) => {
-    const value = fields[name];
-    return value === undefined || value === null || value === '' ? undefined : String(value);
-  };
-  const amount = text('amount');
-  const reason = text('reason');
-  const counterparty = text('counterparty');
-  const initiator = text('initiator');
-  return {
-    transactionId,
-    type: String(fields.type) as StoredTransaction['type'],
-    status: String(fields.status) as StoredTransaction['status'],
-    stage: Number(fields.stage),
-    accountId: String(fields.accountId),
-    at: String(fields.at),
-    ...(reason ? { reason } : {}),
-    ...(amount ? { amount: Number(amount) } : {}),
-    ...(counterparty ? { counterparty } : {}),
-    ...(initiator ? { initiator } : {}),
-  };
 }

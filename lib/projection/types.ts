@@ -19,6 +19,8 @@ export interface BatchState {
   accounts: Map<string, StoredAccount>;
   /** Requests of the batch already decided, by event id: the fact types each was decided as. */
   decided: Map<string, string[]>;
+  /** How many facts the batch's partition held: the write is refused if another write changed it. */
+  partitionFacts: number;
 }
 
 /** One history entry of an account, as stored (status and reason are joined from the transaction). */
@@ -135,8 +137,18 @@ export interface BatchWrite {
   followPointer: boolean;
   /** The partition the batch belongs to (of the commands topic live, of the facts topic in a rebuild). */
   partition: number;
-  /** The version each touched account had when the batch was read (0 when it did not exist). */
-  expectedVersions: Map<string, number>;
+  /**
+   * How many facts the partition held when the batch was read: the write is refused unless it still
+   * does. Each account is written only by the partition its requests and facts are keyed to, so if no
+   * other write reached the partition, none of the batch's accounts changed either.
+   */
+  expectedFacts: number;
+  /**
+   * True when the transactions' steps arrive in the order they happened (the live projector: a credit
+   * is requested only once its debit is written). False for a rebuild, which replays two partitions'
+   * facts of one transfer in either order: the write then keeps the higher stage.
+   */
+  transactionsInOrder: boolean;
   decisions: DecisionMarker[];
   accounts: StoredAccount[];
   history: { accountId: string; entry: HistoryEntry }[];
@@ -155,8 +167,8 @@ export interface BatchWrite {
   commandsFollows?: string;
   /**
    * Live only: the command requests decided now, by transaction, and whether each was decided as
-   * abandoned. The write is refused unless each transaction's fate is still what the decision assumed,
-   * and records each as decided.
+   * abandoned. The write is refused unless each transaction is still marked abandoned exactly when the
+   * decision assumed so.
    */
   fates?: { transactionId: string; abandoned: boolean }[];
   /** Live only: facts, saga requests and dead letters to publish, in order. */

@@ -2,7 +2,7 @@ import { logger } from '../logging/logger.js';
 import { requestLogKeys } from '../logging/trace-context.js';
 import type { ProjectionStore } from '../projection/store.js';
 import { recordBatchMetrics } from './metrics.js';
-import { MskEventSchema } from './msk-event.js';
+import { parseMskEvent } from './msk-event.js';
 import { requestBatches } from './partition-batch.js';
 import type { BatchCounts } from './plan-batch.js';
 import { type ProjectorOptions, projectPartitionBatch } from './project-batch.js';
@@ -22,7 +22,7 @@ export async function handleMskEvent(
   store: ProjectionStore,
   options: ProjectorOptions,
 ): Promise<BatchCounts> {
-  const event = MskEventSchema.parse(rawEvent);
+  const event = parseMskEvent(rawEvent);
   const batches = requestBatches(event);
   const results = await Promise.all(batches.map((batch) => projectPartitionBatch(store, batch, options)));
   const totals: BatchCounts = { records: 0, applied: 0, rejected: 0, duplicates: 0, deadLettered: 0 };

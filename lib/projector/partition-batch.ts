@@ -79,7 +79,7 @@ export function partitionBatch<T extends { readonly accountId: string }>(
  *
  * @example
  * ```ts
- * const batches = requestBatches(MskEventSchema.parse(event));
+ * const batches = requestBatches(parseMskEvent(event));
  * ```
  */
 export function requestBatches(event: MskEvent): PartitionBatch<BankEvent>[] {

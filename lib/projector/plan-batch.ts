@@ -44,7 +44,7 @@ export function planBatch(
     abandoned,
     ...(options.rules ? { rules: options.rules } : {}),
   });
-  // Each command request decided now: its transaction's fate is checked and recorded with the write.
+  // Each command request decided now: the write checks whether its transaction was abandoned.
   const decidedNow = new Set(steps.map((step) => step.fact.requestEventId));
   const fates = [
     ...new Map(
@@ -84,9 +84,6 @@ export function planBatch(
   }
   for (const letter of batch.deadLetters) outbox.push(deadLetterMessage(letter));
   outbox.sort(byPosition);
-  const expectedVersions = new Map<string, number>();
-  for (const { accountId } of requests)
-    expectedVersions.set(accountId, state.accounts.get(accountId)?.version ?? 0);
 
   return {
     write: {
@@ -94,7 +91,8 @@ export function planBatch(
       namespace: state.namespace,
       followPointer: true,
       partition: batch.partition,
-      expectedVersions,
+      expectedFacts: state.partitionFacts,
+      transactionsInOrder: true,
       commandsOffset: batch.lastOffset,
       commandsFollows: String(BigInt(batch.firstOffset) - 1n),
       fates,

@@ -9,7 +9,7 @@ import {
 } from '../projection/errors.js';
 import { DEFAULT_NAMESPACE } from '../projection/keys.js';
 import type { ProjectionStore } from '../projection/store.js';
-import type { DeadLetter, OutboxMessage } from '../projection/types.js';
+import type { BatchState, DeadLetter, OutboxMessage } from '../projection/types.js';
 import { RedisCommandError } from '../redis/errors.js';
 import { AccountCache } from './account-cache.js';
 import { projectorMetrics } from './metrics.js';
@@ -202,27 +202,30 @@ async function projectOnce(
 ): Promise<BatchCounts> {
   const acknowledged = (options.acknowledged ??= new Map<number, string[]>());
   const accounts = [...new Set(batch.items.map((item) => item.value.accountId))];
-  const requests = batch.items.map(({ value }) => ({
-    transactionId: value.data.transactionId,
-    requestEventId: value.eventId,
-  }));
+  const requests = batch.items.map(({ value }) => value.eventId);
   const cache = (options.cache ??= new AccountCache());
   // Commands found abandoned by a refused write: decided as abandoned on the next attempt.
   const abandoned = new Set<string>();
   for (let attempt = 0; ; attempt += 1) {
     try {
-      // First try what this process already knows; after any refusal, read what Redis holds.
-      let state = attempt === 0 ? cache.lookup(accounts) : undefined;
+      // First try what this process already knows, reading only the accounts it has not seen; after
+      // any refusal, or if another write reached the partition meanwhile, read all that Redis holds.
+      let state = attempt === 0 ? await knownState(store, cache, batch.partition, accounts) : undefined;
+      // After a full read, the outbox may hold what an earlier invocation wrote and did not get to
+      // publish (a crash, another container): the write returns it all. Otherwise this container
+      // published everything it wrote before, and the outbox holds this batch's messages only.
+      const fresh = state === undefined;
       if (!state) {
         state = await store
           .readBatchState({
             namespace: cache.namespace ?? DEFAULT_NAMESPACE,
             followPointer: true,
+            partition: batch.partition,
             accounts,
             requests,
           })
           .catch(asContentFailure('apply_failed'));
-        cache.rememberRead(state, accounts);
+        cache.rememberRead(state, batch.partition, accounts);
       }
       let planned: ReturnType<typeof planBatch>;
       try {
@@ -231,14 +234,15 @@ async function projectOnce(
         throw new RecordContentError('decide_failed', error);
       }
       const { write, counts } = planned;
-      const outbox = await store
+      const leftOver = await store
         .applyBatch(
           { ...write, acknowledgedOutbox: acknowledged.get(batch.partition) ?? [] },
-          { returnOutbox: true },
+          { returnOutbox: fresh },
         )
         .catch(asContentFailure('apply_failed'));
       acknowledged.delete(batch.partition);
-      cache.rememberWrite(write.namespace, write.accounts);
+      cache.rememberWrite(write);
+      const outbox = fresh ? leftOver : write.outbox;
       if (outbox.length > 0) {
         await options.publish(outbox);
         acknowledged.set(
@@ -253,6 +257,37 @@ async function projectOnce(
       if (!(error instanceof BatchConflictError) || attempt >= MAX_CONFLICT_RETRIES) throw error;
     }
   }
+}
+
+/**
+ * The batch's state from what this container knows, with the accounts it has not seen read from Redis;
+ * undefined when it knows nothing of the partition, or when the read shows another write reached the
+ * partition since (what it knows may be stale). Requests are not read: the write refuses any already
+ * decided, as for a batch decided from the cache alone.
+ */
+async function knownState(
+  store: ProjectionStore,
+  cache: AccountCache,
+  partition: number,
+  accounts: readonly string[],
+): Promise<BatchState | undefined> {
+  const known = cache.lookup(partition, accounts);
+  if (!known || known.missing.length === 0) return known?.state;
+  const read = await store
+    .readBatchState({
+      namespace: known.state.namespace,
+      followPointer: true,
+      partition,
+      accounts: known.missing,
+      requests: [],
+    })
+    .catch(asContentFailure('apply_failed'));
+  if (read.namespace !== known.state.namespace || read.partitionFacts !== known.state.partitionFacts) {
+    cache.clear(read.namespace);
+    return undefined;
+  }
+  cache.rememberRead(read, partition, known.missing);
+  return { ...known.state, accounts: new Map([...known.state.accounts, ...read.accounts]) };
 }
 
 /** Redis refusing a script's data is the records' doing; every other failure is the infrastructure's. */

@@ -29,7 +29,7 @@ export async function listTransactions(
   if (!account || !maySee(principal, account)) throw new HttpError(404, { error: 'account_not_found' });
   const page = await context.store.listHistory(context.namespace, id, {
     limit: query.limit,
-    ...(query.cursor !== undefined ? { before: query.cursor } : {}),
+    before: query.cursor ?? account.version + 1,
   });
   const items = page.entries.map(({ entry, transaction }) => {
     // A refused entry is refused whatever the transaction did later; an applied one follows the transaction.

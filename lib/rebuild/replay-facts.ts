@@ -1,5 +1,5 @@
-import { evolveBatch } from '../domain/batch.js';
-import type { Outcome } from '../domain/types.js';
+import { evolveBatch, type FactStep } from '../domain/batch.js';
+import type { AccountsState, Outcome } from '../domain/types.js';
 import { factId } from '../events/ids.js';
 import { logger } from '../logging/logger.js';
 import { BatchConflictError } from '../projection/errors.js';
@@ -9,6 +9,18 @@ import type { PartitionBatch } from '../projector/partition-batch.js';
 
 /** A namespace being rebuilt has no other writer; a refusal means something else wrote it, so retry a little. */
 const MAX_CONFLICT_RETRIES = 3;
+
+/**
+ * What a restore has evolved of its facts partition so far, from the log's start: every account as the
+ * facts leave it, and the ids of the facts seen. With it, {@link replayFacts} judges what the projection
+ * still holds by each account's version rather than by the dedupe markers: after a partial loss (keys
+ * evicted, a wipe racing a write) a request's marker may outlive the account it changed, and the fact
+ * must then be applied again.
+ */
+export interface RestoreFold {
+  accounts: AccountsState;
+  readonly seen: Set<string>;
+}
 
 /**
  * Applies one facts partition's batch to a namespace: reads the accounts the facts touch and which of
@@ -25,6 +37,7 @@ export async function replayFacts(
   store: ProjectionStore,
   batch: PartitionBatch<Outcome>,
   namespace: string,
+  restore?: RestoreFold,
 ): Promise<number> {
   for (const letter of batch.deadLetters) {
     // The live projector published this fact, so this is a bug to look into; the rebuild goes on.
@@ -37,23 +50,33 @@ export async function replayFacts(
   }
   const facts = batch.items.map((item) => item.value);
   const accounts = [...new Set(facts.map((fact) => fact.accountId))];
-  const requests = [
-    ...new Map(
-      facts.map((fact) => [
-        fact.requestEventId,
-        { transactionId: fact.transactionId, requestEventId: fact.requestEventId },
-      ]),
-    ).values(),
-  ];
+  const requests = [...new Set(facts.map((fact) => fact.requestEventId))];
+  const fromLog = restore ? evolveFromLog(facts, restore) : undefined;
   for (let attempt = 0; ; attempt += 1) {
-    const state = await store.readBatchState({ namespace, followPointer: false, accounts, requests });
+    const state = await store.readBatchState({
+      namespace,
+      followPointer: false,
+      partition: batch.partition,
+      accounts,
+      requests,
+    });
     const applied = new Set(
       [...state.decided].flatMap(([requestEventId, types]) =>
         types.map((type) => factId(requestEventId, type)),
       ),
     );
-    const { steps } = evolveBatch(facts, state.accounts, { applied });
-    const expectedVersions = new Map(accounts.map((id) => [id, state.accounts.get(id)?.version ?? 0]));
+    // A fact that moved its account's version is held when the account's version is at least that; one
+    // that did not (a rejection on a missing account, a forbidden request) is held when its request's
+    // marker says so, as it changes nothing else.
+    const steps = fromLog
+      ? fromLog
+          .filter(({ step: { fact, account }, movedVersion }) =>
+            account && movedVersion
+              ? (state.accounts.get(account.accountId)?.version ?? 0) < account.version
+              : !applied.has(factId(fact.requestEventId, fact.type)),
+          )
+          .map(({ step }) => step)
+      : evolveBatch(facts, state.accounts, { applied }).steps;
     try {
       await store.applyBatch(
         {
@@ -61,7 +84,8 @@ export async function replayFacts(
           namespace,
           followPointer: false,
           partition: batch.partition,
-          expectedVersions,
+          expectedFacts: state.partitionFacts,
+          transactionsInOrder: false,
           outbox: [],
         },
         { returnOutbox: false },
@@ -71,4 +95,25 @@ export async function replayFacts(
       if (!(error instanceof BatchConflictError) || attempt >= MAX_CONFLICT_RETRIES) throw error;
     }
   }
+}
+
+/**
+ * Evolves a restore's next facts over what it evolved before, whatever the projection holds; each step
+ * says whether its fact moved its account's version.
+ */
+function evolveFromLog(
+  facts: readonly Outcome[],
+  restore: RestoreFold,
+): readonly { step: FactStep; movedVersion: boolean }[] {
+  const { steps, state } = evolveBatch(facts, restore.accounts, { applied: restore.seen });
+  const versions = new Map([...restore.accounts].map(([id, account]) => [id, account.version]));
+  const annotated = steps.map((step) => {
+    restore.seen.add(factId(step.fact.requestEventId, step.fact.type));
+    const version = step.account?.version ?? 0;
+    const movedVersion = version > (versions.get(step.fact.accountId) ?? 0);
+    if (step.account) versions.set(step.fact.accountId, version);
+    return { step, movedVersion };
+  });
+  restore.accounts = state;
+  return annotated;
 }

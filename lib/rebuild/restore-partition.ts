@@ -3,7 +3,7 @@ import type { ConsumerConfig, Kafka } from 'kafkajs';
 import type { ProjectionStore } from '../projection/store.js';
 import { factValue, partitionBatch } from '../projector/partition-batch.js';
 import { toMskRecord } from './kafka-record.js';
-import { replayFacts } from './replay-facts.js';
+import { replayFacts, type RestoreFold } from './replay-facts.js';
 
 /** Facts applied per write while restoring. */
 const REPLAY_SLICE = 100;
@@ -35,7 +35,7 @@ export interface RestoreResult {
 /**
  * Puts back one partition's share of the projection from its facts partition, in the namespace in use:
  * every fact from the beginning is evolved (never decided) and applied unless the projection still
- * records it, then the partition's commands checkpoint is set to `follows`, the offset the event source
+ * records it (its account's version includes it: a dedupe marker alone may have outlived a partial loss), then the partition's commands checkpoint is set to `follows`, the offset the event source
  * mapping committed. Everything decided before that offset was published before it was committed, so
  * the facts hold it all; the live projector then decides the batch it was refused against this state.
  *
@@ -52,6 +52,7 @@ export async function restorePartition(options: RestorePartitionOptions): Promis
   const namespace = await store.currentNamespace();
   let records = 0;
   let facts = 0;
+  const fold: RestoreFold = { accounts: new Map(), seen: new Set() };
   const admin = kafka.admin();
   await admin.connect();
   try {
@@ -87,6 +88,7 @@ export async function restorePartition(options: RestorePartitionOptions): Promis
                   store,
                   partitionBatch(`${batch.topic}-${batch.partition}`, mskRecords, factValue),
                   namespace,
+                  fold,
                 );
                 records += slice.length;
                 const last = slice[slice.length - 1];

@@ -23,7 +23,21 @@ const escape = (unit: string) => `\\u${unit.charCodeAt(0).toString(16).padStart(
  * ```
  */
 export function luaJson(value: unknown): string {
+  return wellFormedJson(value).replace(NON_ASCII, escape);
+}
+
+/**
+ * `JSON.stringify` with every lone UTF-16 surrogate written as U+FFFD, the way Redis stores the text of
+ * a plain value (it travels as UTF-8, where a lone surrogate cannot exist). A JSON value stored whole
+ * then reads back the same as its fields would have, instead of keeping the surrogate as an escape.
+ *
+ * @example
+ * ```ts
+ * wellFormedJson({ name: '\ud800 Zed' }); // '{"name":"\ufffd Zed"}'
+ * ```
+ */
+export function wellFormedJson(value: unknown): string {
   const json: string | undefined = JSON.stringify(value, wellFormed);
-  if (json === undefined) throw new TypeError(`a Lua argument must be a JSON value, got ${typeof value}`);
-  return json.replace(NON_ASCII, escape);
+  if (json === undefined) throw new TypeError(`a stored value must be a JSON value, got ${typeof value}`);
+  return json;
 }

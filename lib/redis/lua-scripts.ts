@@ -1,4 +1,4 @@
-import admitCommand from '../commands/admit-command.lua';
+import abandonTransaction from '../commands/abandon-transaction.lua';
 import applyBatch from '../projection/apply-batch.lua';
 import readBatchState from '../projection/read-batch-state.lua';
 import switchNamespace from '../projection/switch-namespace.lua';
@@ -19,7 +19,7 @@ import switchNamespace from '../projection/switch-namespace.lua';
  * const script = redis.createScript<string>(LUA_SCRIPTS.applyBatch);
  * ```
  */
-export const LUA_SCRIPTS = { admitCommand, applyBatch, readBatchState, switchNamespace } as const;
+export const LUA_SCRIPTS = { abandonTransaction, applyBatch, readBatchState, switchNamespace } as const;
 
 /** The name of one script. */
 export type LuaScriptName = keyof typeof LUA_SCRIPTS;

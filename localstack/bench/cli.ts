@@ -284,12 +284,13 @@ async function projectorPhase(stack: StackProcess, redis: RedisServer): Promise<
     spawnTsx('projector phase', 'localstack/bench/projector-phase.ts', {
       env: { ...process.env, ...stack.env, ...profileEnv() },
       args: [JSON.stringify(config)],
+      ...(options.projectorNode ? { node: options.projectorNode } : {}),
       onLine: () => {
         logLines += 1;
       },
     }),
   );
-  const line = await child.waitFor(/^BENCH_RESULT /, 200_000);
+  const line = await child.waitFor(/^BENCH_RESULT /, 600_000);
   await child.exited;
   await started.stopOne(child);
   log(`projector phase printed ${logLines - 1} log lines (the projector's own, one per invocation)`);

@@ -13,6 +13,7 @@ import { decide } from '../../lib/domain/decide.js';
 import { evolve } from '../../lib/domain/evolve.js';
 import type { Account } from '../../lib/domain/types.js';
 import type { BankEvent } from '../../lib/events/types.js';
+import { toAccount } from '../../lib/projection/batch-scripts.js';
 
 /**
  * Applies events one by one, in order, with one read and (when the account changed) one write each.
@@ -30,8 +31,8 @@ export async function projectNaively(
 ): Promise<number> {
   let roundTrips = 0;
   for (const event of events) {
-    const key = `${prefix}:acct:${event.accountId}`;
-    const before = toAccount(event.accountId, await redis.hgetall(key));
+    const key = naiveAccountKey(prefix, event.accountId);
+    const before = toNaiveAccount(event.accountId, await redis.hgetall(key));
     roundTrips += 1;
     let state: ReadonlyMap<string, Account> = new Map(before ? [[before.accountId, before]] : []);
     for (const outcome of decide(event, state)) state = evolve(state, outcome);
@@ -52,8 +53,20 @@ export async function projectNaively(
   return roundTrips;
 }
 
+/**
+ * Where the baseline keeps an account: a hash of its own, under its own prefix.
+ *
+ * @example
+ * ```ts
+ * await direct.hget(naiveAccountKey('bench:naive', accountId), 'balance');
+ * ```
+ */
+export function naiveAccountKey(prefix: string, accountId: string): string {
+  return `${prefix}:acct:${accountId}`;
+}
+
 /** HGETALL without automatic deserialisation answers a flat array (or null / an object). */
-function toAccount(accountId: string, reply: unknown): Account | undefined {
+function toNaiveAccount(accountId: string, reply: unknown): Account | undefined {
   if (reply == null) return undefined;
   let fields: Record<string, unknown>;
   if (Array.isArray(reply)) {
@@ -64,14 +77,5 @@ function toAccount(accountId: string, reply: unknown): Account | undefined {
     fields = reply as Record<string, unknown>;
     if (Object.keys(fields).length === 0) return undefined;
   }
-  return {
-    accountId,
-    owner: String(fields.owner ?? ''),
-    name: String(fields.name),
-    currency: String(fields.currency),
-    balance: Number(fields.balance),
-    version: Number(fields.version),
-    openedAt: String(fields.openedAt),
-    updatedAt: String(fields.updatedAt),
-  };
+  return toAccount(accountId, fields);
 }

@@ -38,6 +38,8 @@ export interface BenchOptions {
   importRuns: number;
   /** Where to write CPU profiles of the projector phase and of the stack (Upstash endpoint), if set. */
   profileDir: string | undefined;
+  /** The Node binary the projector phase runs on (default: the bench's own), e.g. the Lambda runtime's. */
+  projectorNode: string | undefined;
 }
 
 const USAGE = `npm run bench [-- options]
@@ -56,6 +58,7 @@ const USAGE = `npm run bench [-- options]
   --load-requests <n>   load: requests per level, at least 2 per request in flight (400)
   --import-runs <n>     bundles: fresh processes per import measurement (5)
   --profile <dir>       write CPU profiles of the projector phase and of the stack there
+  --projector-node <path> run the projector phase on this Node binary (e.g. the Lambda runtime's version)
   --quick               small sizes, to check the harness (a few seconds per phase)`;
 
 /**
@@ -86,6 +89,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
       'load-requests': { type: 'string' },
       'import-runs': { type: 'string' },
       profile: { type: 'string' },
+      'projector-node': { type: 'string' },
       quick: { type: 'boolean' },
       help: { type: 'boolean' },
     },
@@ -135,5 +139,6 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
     loadRequests: int(values['load-requests'], quick ? 50 : 400),
     importRuns: int(values['import-runs'], quick ? 1 : 5),
     profileDir: values.profile,
+    projectorNode: values['projector-node'],
   };
 }

@@ -76,10 +76,17 @@ export class Started {
 export function spawnTsx(
   name: string,
   file: string,
-  options: { env: NodeJS.ProcessEnv; args?: string[]; nodeFlags?: string[]; onLine?: (line: string) => void },
+  options: {
+    env: NodeJS.ProcessEnv;
+    args?: string[];
+    nodeFlags?: string[];
+    onLine?: (line: string) => void;
+    /** Another Node binary than this process's. */
+    node?: string;
+  },
 ): BenchChild {
   const child = spawn(
-    process.execPath,
+    options.node ?? process.execPath,
     [...(options.nodeFlags ?? []), '--import', 'tsx', '--import', LUA_LOADER, file, ...(options.args ?? [])],
     { cwd: PROJECT_ROOT, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] },
   );

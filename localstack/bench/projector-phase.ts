@@ -6,23 +6,29 @@
  * Prints `BENCH_RESULT <json>` ({@link ProjectorPhaseResult}) as its last line.
  * Usage: `node --import tsx localstack/bench/projector-phase.ts '<ProjectorPhaseConfig json>'`.
  */
-import { createHash } from 'node:crypto';
+import { Redis as IORedis } from 'ioredis';
 import { topicName } from '../../lib/config/topics.js';
 import { createPublisher, type Publisher } from '../../lib/kafka/producer.js';
-import { localStackControl } from '../stack/control-client.js';
-import { Redis as IORedis } from 'ioredis';
 import type { BankEvent } from '../../lib/events/types.js';
-import { namespaceRoot } from '../../lib/projection/keys.js';
-import { LUA_SCRIPTS } from '../../lib/redis/lua-scripts.js';
 import { ProjectionStore } from '../../lib/projection/store.js';
-import { handleMskEvent } from '../../lib/projector/handle-msk-event.js';
 import type { ProjectorOptions } from '../../lib/projector/project-batch.js';
 import { createRedisClient } from '../../lib/redis/client.js';
 import { cpuMeter } from './cpu.js';
-import { projectNaively } from './naive-projector.js';
-import { commandStats, type ScriptTime, scriptTimes, startCommandLog, statsDelta } from './redis-stats.js';
+import { driveProjector } from './drive-projector.js';
+import { naiveAccountKey, projectNaively } from './naive-projector.js';
+import { measureOperationCosts, type OperationCosts } from './operation-costs.js';
+import {
+  commandStats,
+  type ScriptTime,
+  scriptNames,
+  scriptTimes,
+  startCommandLog,
+  statsDelta,
+} from './redis-stats.js';
 import { profiled } from './section-profile.js';
-import { buildWorkload, mskEvent, type Workload } from './workload.js';
+import { countFetches, storedBytes, upstashCommands } from './upstash-cost.js';
+import { localStackControl } from '../stack/control-client.js';
+import { buildWorkload, type Workload } from './workload.js';
 
 /** What the phase is told to do. */
 export interface ProjectorPhaseConfig {
@@ -54,11 +60,29 @@ export interface BatchedRun {
   scripts?: ScriptTime[];
   /** CPU ms each process used during the run (`self` is the projector). */
   cpuMs: Record<string, number>;
+  /** What Upstash would bill and hold: see {@link UpstashFigures}. */
+  upstash: UpstashFigures;
+}
+
+/** A run's figures on the real target, measured against the bench's Redis. */
+export interface UpstashFigures {
+  /** Billed commands (`INFO commandstats`, script-internal commands included), in all and by command. */
+  commands: number;
+  byCommand: Record<string, number>;
+  /** HTTP requests the projector made, by path (`/` one command or script, `/pipeline` merged). */
+  httpRequests: Record<string, number>;
+  /** Redis's own time in scripts (EVALSHA/EVAL, `INFO commandstats`), µs. */
+  scriptUsec: number;
+  /** Bytes the run left stored (`MEMORY USAGE` of each of its keys) and how many keys. */
+  storedBytes: number;
+  keys: number;
 }
 
 /** The phase's result. */
 export interface ProjectorPhaseResult {
   config: ProjectorPhaseConfig;
+  /** The Node version the projector ran on (`--projector-node`). */
+  node: string;
   mix: Record<string, number>;
   batched: BatchedRun[];
   /**
@@ -73,9 +97,12 @@ export interface ProjectorPhaseResult {
     roundTrips: number;
     redis: BatchedRun['redis'];
     cpuMs: Record<string, number>;
+    upstash: UpstashFigures;
   };
   /** Every account's balance is the same after the naive run and the first batched run. */
   balancesAgree?: boolean;
+  /** Commands per deposit, transfer and admission, one kind at a time, at the first batch size. */
+  operations?: OperationCosts;
 }
 
 /** A ProjectionStore that also adds up the time spent in each of its calls (whatever their parameters). */
@@ -102,13 +129,11 @@ class TimedStore extends ProjectionStore {
 }
 
 const config = JSON.parse(process.argv[2] ?? '{}') as ProjectorPhaseConfig;
-const sha1 = (text: string) => createHash('sha1').update(text).digest('hex');
-const SCRIPTS = {
-  readBatchState: sha1(LUA_SCRIPTS.readBatchState),
-  applyBatch: sha1(LUA_SCRIPTS.applyBatch),
-};
 const env = process.env;
 const direct = new IORedis(env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+// Before any client exists: every Upstash request of this process is counted.
+const requests = countFetches();
+const SCRIPTS = await scriptNames();
 const workload = buildWorkload({
   events: config.events,
   accounts: config.accounts,
@@ -128,7 +153,7 @@ const warmup = buildWorkload({
 await runBatched(warmup, 100, `${config.prefix}:warmup`);
 if (config.naive) await runNaive(warmup, `${config.prefix}:warmup-naive`);
 
-const result: ProjectorPhaseResult = { config, mix: workload.mix, batched: [] };
+const result: ProjectorPhaseResult = { config, node: process.version, mix: workload.mix, batched: [] };
 for (const batchSize of config.batchSizes) {
   result.batched.push(
     await profiled(`projector-b${batchSize}`, () =>
@@ -153,9 +178,19 @@ if (config.naive) {
   result.naive = await profiled('projector-naive', () => runNaive(workload, `${config.prefix}:naive`));
   result.balancesAgree = await balancesAgree(
     workload.accounts,
-    `${namespaceRoot(`${config.prefix}:b${config.batchSizes[0]}`, 'main')}:acct:`,
-    `${config.prefix}:naive:acct:`,
+    `${config.prefix}:b${config.batchSizes[0]}`,
+    `${config.prefix}:naive`,
   );
+  result.operations = await measureOperationCosts({
+    env,
+    direct,
+    redis: await createRedisClient(env),
+    prefix: `${config.prefix}:operations`,
+    accounts: config.accounts,
+    partitions: config.partitions,
+    batchSize: config.batchSizes[0] ?? 100,
+    seed: config.seed,
+  });
 }
 direct.disconnect();
 console.log(`BENCH_RESULT ${JSON.stringify(result)}`);
@@ -183,28 +218,16 @@ async function runBatched(
       );
     },
   };
-  let invocations = 0;
-  let busy = 0;
-  const before = await commandStats(direct);
   if (config.privateRedis) await startCommandLog(direct);
+  requests.take();
+  const before = await commandStats(direct);
   const meter = cpuMeter(config.pids);
   const started = performance.now();
-  // One loop per partition, side by side, each invoking with its next `batchSize` records once the
-  // previous invocation returned: what the event source mapping does.
-  await Promise.all(
-    load.records.map(async (records) => {
-      for (let i = 0; i < records.length; i += batchSize) {
-        const invoked = performance.now();
-        const counts = await handleMskEvent(mskEvent(records.slice(i, i + batchSize)), store, live);
-        busy += performance.now() - invoked;
-        invocations += 1;
-        if (counts.deadLettered > 0) throw new Error(`${counts.deadLettered} records dead-lettered`);
-      }
-    }),
-  );
+  const { invocations, busyMs } = await driveProjector(store, load.records, batchSize, live);
   const ms = performance.now() - started;
   const cpuMs = meter.stop();
-  const redis = statsDelta(before, await commandStats(direct));
+  const httpRequests = requests.take();
+  const after = await commandStats(direct);
   const storeMs = store.spent.readState + store.spent.applyBatch;
   return {
     batchSize,
@@ -216,16 +239,18 @@ async function runBatched(
     partitionMs: {
       readState: round(store.spent.readState),
       applyBatch: round(store.spent.applyBatch),
-      inProcess: round(busy - storeMs),
+      inProcess: round(busyMs - storeMs),
     },
-    redis,
+    redis: statsDelta(before, after),
     ...(config.privateRedis ? { scripts: await scriptTimes(direct, SCRIPTS) } : {}),
     cpuMs,
+    upstash: await upstashFigures(before, after, httpRequests, prefix),
   };
 }
 
 async function runNaive(load: Workload, prefix: string): Promise<NonNullable<ProjectorPhaseResult['naive']>> {
   const redis = await createRedisClient(env);
+  requests.take();
   const before = await commandStats(direct);
   const meter = cpuMeter(config.pids);
   const started = performance.now();
@@ -235,26 +260,50 @@ async function runNaive(load: Workload, prefix: string): Promise<NonNullable<Pro
   );
   const ms = performance.now() - started;
   const cpuMs = meter.stop();
+  const httpRequests = requests.take();
+  const after = await commandStats(direct);
   return {
     events: load.events.length,
     ms: round(ms),
     eventsPerS: Math.round((load.events.length / ms) * 1000),
     roundTrips: trips.reduce((sum, n) => sum + n, 0),
-    redis: statsDelta(before, await commandStats(direct)),
+    redis: statsDelta(before, after),
     cpuMs,
+    upstash: await upstashFigures(before, after, httpRequests, prefix),
   };
 }
 
-async function balancesAgree(accounts: string[], batchedKey: string, naiveKey: string): Promise<boolean> {
-  const pipeline = direct.pipeline();
+async function upstashFigures(
+  before: Awaited<ReturnType<typeof commandStats>>,
+  after: Awaited<ReturnType<typeof commandStats>>,
+  httpRequests: Record<string, number>,
+  prefix: string,
+): Promise<UpstashFigures> {
+  const billed = upstashCommands(before, after);
+  const usec = (name: string) => (after.get(name)?.usec ?? 0) - (before.get(name)?.usec ?? 0);
+  const stored = await storedBytes(direct, `${prefix}:*`);
+  return {
+    commands: billed.total,
+    byCommand: billed.byCommand,
+    httpRequests,
+    scriptUsec: usec('evalsha') + usec('eval'),
+    storedBytes: stored.bytes,
+    keys: stored.keys,
+  };
+}
+
+/** Every account's balance read back through the projection's own reader equals the naive one's. */
+async function balancesAgree(
+  accounts: string[],
+  batchedPrefix: string,
+  naivePrefix: string,
+): Promise<boolean> {
+  const store = new ProjectionStore(await createRedisClient(env), batchedPrefix);
+  const namespace = await store.currentNamespace();
   for (const id of accounts) {
-    pipeline.hget(`${batchedKey}${id}`, 'balance');
-    pipeline.hget(`${naiveKey}${id}`, 'balance');
-  }
-  const replies = (await pipeline.exec()) ?? [];
-  for (let i = 0; i < replies.length; i += 2) {
-    const batched = replies[i]?.[1];
-    if (batched === null || batched !== replies[i + 1]?.[1]) return false;
+    const batched = await store.getAccount(namespace, id);
+    const naive = await direct.hget(naiveAccountKey(naivePrefix, id), 'balance');
+    if (batched === undefined || String(batched.balance) !== naive) return false;
   }
   return true;
 }

@@ -1,4 +1,8 @@
+import { createHash } from 'node:crypto';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Redis as IORedis } from 'ioredis';
+import { PROJECT_ROOT } from './processes.js';
 
 /** Calls and server time of one Redis command, from `INFO commandstats`. */
 export interface CommandStat {
@@ -51,6 +55,8 @@ export interface ScriptTime {
   script: string;
   calls: number;
   meanMs: number;
+  /** Less swayed than the mean by a busy machine descheduling Redis in the middle of a call. */
+  medianMs: number;
   p99Ms: number;
   maxMs: number;
 }
@@ -98,8 +104,28 @@ export async function scriptTimes(redis: IORedis, scripts: Record<string, string
       script,
       calls: sorted.length,
       meanMs: round(sorted.reduce((sum, value) => sum + value, 0) / sorted.length),
+      medianMs: round(sorted[Math.floor(sorted.length / 2)] ?? 0),
       p99Ms: round(sorted[Math.min(sorted.length - 1, Math.ceil(sorted.length * 0.99) - 1)] ?? 0),
       maxMs: round(sorted[sorted.length - 1] ?? 0),
     };
   });
+}
+
+/**
+ * The service's Lua scripts by name (the `.lua` file's name under `lib/`) and SHA-1, so that the slow
+ * log's EVALSHA entries can be told apart without knowing which module loads which script.
+ *
+ * @example
+ * ```ts
+ * const times = await scriptTimes(direct, await scriptNames());
+ * ```
+ */
+export async function scriptNames(): Promise<Record<string, string>> {
+  const files = await readdir(join(PROJECT_ROOT, 'lib'), { recursive: true });
+  const names: Record<string, string> = {};
+  for (const file of files.filter((name) => name.endsWith('.lua'))) {
+    const text = await readFile(join(PROJECT_ROOT, 'lib', file), 'utf8');
+    names[file.replace(/^.*\//, '').replace(/\.lua$/, '')] = createHash('sha1').update(text).digest('hex');
+  }
+  return names;
 }

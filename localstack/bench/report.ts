@@ -6,9 +6,11 @@ import type { HandlerPhaseResult } from './handler-phase.js';
 import type { LoadResult } from './load.js';
 import type { LatencySummary } from './stats.js';
 import type { BenchOptions } from './options.js';
-import type { ProjectorPhaseResult } from './projector-phase.js';
+import type { OperationCosts } from './operation-costs.js';
+import type { ProjectorPhaseResult, UpstashFigures } from './projector-phase.js';
 import type { RedisCeiling } from './redis-ceiling.js';
 import { table } from './table.js';
+import { UPSTASH_PAY_AS_YOU_GO, upstashPrice } from './upstash-cost.js';
 
 /** One end-to-end run and the projector settings it ran with. */
 export interface EndToEndRun {
@@ -104,7 +106,7 @@ export function renderReport(results: BenchResults): string {
           run.invocations,
           naive ? `${(run.eventsPerS / naive).toFixed(1)}×` : undefined,
           sum(run.redis.filter((r) => r.command.startsWith('eval')).map((r) => r.ms)),
-          (sum(run.redis.map((r) => r.calls)) / run.events).toFixed(1),
+          perEvent(run).commands,
           run.cpuMs.self,
           run.cpuMs.endpoint,
           run.cpuMs.redis,
@@ -119,7 +121,7 @@ export function renderReport(results: BenchResults): string {
                 projector.naive.roundTrips,
                 '1.0×',
                 sum(projector.naive.redis.map((r) => r.ms)),
-                (sum(projector.naive.redis.map((r) => r.calls)) / projector.naive.events).toFixed(1),
+                perEvent(projector.naive).commands,
                 projector.naive.cpuMs.self,
                 projector.naive.cpuMs.endpoint,
                 projector.naive.cpuMs.redis,
@@ -137,12 +139,16 @@ export function renderReport(results: BenchResults): string {
           `${run.partitionMs.inProcess} ms; ${run.outboxMessages} outbox messages published` +
           (run.scripts?.length
             ? `; Lua per call: ${run.scripts
-                .map((s) => `${s.script} ${s.calls}× mean ${s.meanMs} p99 ${s.p99Ms} max ${s.maxMs} ms`)
+                .map(
+                  (s) =>
+                    `${s.script} ${s.calls}× mean ${s.meanMs} median ${s.medianMs} p99 ${s.p99Ms} max ${s.maxMs} ms`,
+                )
                 .join(', ')}`
             : ''),
       ),
     );
   }
+  if (projector) out.push('', ...upstashReport(projector));
   const ceiling = results.ceiling;
   if (ceiling) {
     const best = projector?.batched.reduce((a, b) => (b.eventsPerS > a.eventsPerS ? b : a));
@@ -404,15 +410,14 @@ export function summaryJson(results: BenchResults): Record<string, unknown> {
     projector_batched_events_per_s: headline?.eventsPerS,
     projector_batched_events_per_s_by_batch: byBatch,
     projector_facts_published_events_per_s: projector?.published?.eventsPerS,
-    projector_redis_commands_per_event: headline
-      ? round2(sum(headline.redis.map((r) => r.calls)) / headline.events)
-      : undefined,
+    projector_redis_commands_per_event: headline ? perEvent(headline).commands : undefined,
     projector_naive_events_per_s: naive,
     projector_speedup: headline && naive ? round2(headline.eventsPerS / naive) : undefined,
     projector_speedup_by_batch: naive
       ? Object.fromEntries(Object.entries(byBatch).map(([batch, rate]) => [batch, round2(rate / naive)]))
       : undefined,
     projector_balances_agree: projector?.balancesAgree,
+    ...(projector ? upstashSummary(projector) : {}),
     redis_ceiling_ops_per_s: ceiling?.pipe?.opsPerS ?? ceiling?.ioredis.opsPerS,
     redis_ceiling_events_per_s: ceilingEvents,
     redis_ceiling_method: ceiling ? (ceiling.pipe ? 'redis-cli --pipe' : 'ioredis pipeline') : undefined,
@@ -505,6 +510,145 @@ function nonSuccess(statuses: Record<string, number>): number {
   return Object.entries(statuses)
     .filter(([status]) => !/^2\d\d$/.test(status))
     .reduce((total, [, count]) => total + count, 0);
+}
+
+/** Per applied event: what a run costs and stores on Upstash, and the projector's CPU. */
+function perEvent(run: { events: number; upstash: UpstashFigures; cpuMs: Record<string, number> }) {
+  const { upstash, events } = run;
+  return {
+    commands: round2(upstash.commands / events),
+    httpRequests: Object.values(upstash.httpRequests).reduce((a, b) => a + b, 0),
+    pipelined: upstash.httpRequests['/pipeline'] ?? 0,
+    scriptUsec: round2(upstash.scriptUsec / events),
+    cpuUsec: round2(((run.cpuMs.self ?? 0) * 1000) / events),
+    bytes: Math.round(upstash.storedBytes / events),
+  };
+}
+
+/** Deposit, deposit with a key and transfer: admission plus projection, priced. */
+function operationRows(operations: OperationCosts, way: 'batched' | 'naive') {
+  const { admission, projection } = operations;
+  const rows: [string, number][] = [
+    ['deposit or withdrawal', admission.withoutKey + projection[way].deposit],
+    ['  the same with an Idempotency-Key', admission.withKey + projection[way].deposit],
+    ['transfer (debit + credit)', admission.withoutKey + projection[way].transfer],
+  ];
+  return rows.map(([operation, commands]) => ({
+    operation,
+    commands: round2(commands),
+    ...upstashPrice(commands),
+  }));
+}
+
+function upstashReport(projector: ProjectorPhaseResult): string[] {
+  const runs = [
+    ...projector.batched.map((run) => ({ way: 'batched', batch: run.batchSize, ...perEvent(run) })),
+    ...(projector.naive ? [{ way: 'naive', batch: 1, ...perEvent(projector.naive) }] : []),
+  ];
+  const out = [
+    `1b. On Upstash — billed commands (INFO commandstats, inside scripts included), pay-as-you-go ` +
+      `$${UPSTASH_PAY_AS_YOU_GO.dollarsPer100kCommands} per 100k commands, ` +
+      `${UPSTASH_PAY_AS_YOU_GO.commandsPerSecond.toLocaleString('en')} commands/s per database`,
+    table([
+      [
+        'way',
+        'batch',
+        'commands/event',
+        'HTTP requests',
+        'of them merged (/pipeline)',
+        'Redis µs/event in scripts',
+        'projector CPU µs/event',
+        'bytes stored/event',
+        'GB per million events',
+      ],
+      ...runs.map((run) => [
+        run.way,
+        run.batch,
+        run.commands,
+        run.httpRequests,
+        run.pipelined,
+        run.way === 'naive' ? undefined : run.scriptUsec,
+        run.cpuUsec,
+        run.bytes,
+        round2(run.bytes / 1e3),
+      ]),
+    ]),
+    `  the projector ran on Node ${projector.node}; ` +
+      'bytes: MEMORY USAGE of every key the run left, divided by its events (accounts included).',
+    ...projector.batched.map(
+      (run) =>
+        `  batch ${run.batchSize}, commands per event: ` +
+        Object.entries(run.upstash.byCommand)
+          .sort(([, a], [, b]) => b - a)
+          .map(([command, calls]) => `${command} ${round2(calls / run.events)}`)
+          .join(', '),
+    ),
+    ...projector.batched.map(
+      (run) =>
+        // A script's own time includes the commands it runs: what is left is Lua itself (cjson, loops).
+        `  batch ${run.batchSize}, Redis µs per event by command (a script's includes its commands): ` +
+        run.redis
+          .filter(({ ms }) => ms > 0)
+          .map(({ command, ms }) => `${command} ${round2((ms * 1000) / run.events)}`)
+          .join(', '),
+    ),
+  ];
+  const operations = projector.operations;
+  if (operations) {
+    const { admission } = operations;
+    out.push(
+      `  per operation, measured one kind at a time at batch ${operations.batchSize} over ${operations.accounts} ` +
+        `accounts (${operations.deposits} deposits, ${operations.transfers} transfers of which ` +
+        `${operations.transfersApplied} applied, their credits fed back); admission per command: ` +
+        `${admission.withoutKey} without a key, ${admission.withKey} with one, ${admission.withKeyRetried} retried with it`,
+      table([
+        ['operation', 'way', 'Upstash commands', '$ per million', 'max per database /s'],
+        ...(['batched', 'naive'] as const).flatMap((way) =>
+          operationRows(operations, way).map((row) => [
+            row.operation,
+            way,
+            row.commands,
+            row.dollarsPerMillion,
+            row.maxPerSecond,
+          ]),
+        ),
+      ]),
+    );
+  }
+  return out;
+}
+
+function upstashSummary(projector: ProjectorPhaseResult): Record<string, unknown> {
+  const byBatch = (pick: (figures: ReturnType<typeof perEvent>) => number) =>
+    Object.fromEntries(projector.batched.map((run) => [run.batchSize, pick(perEvent(run))]));
+  const naive = projector.naive ? perEvent(projector.naive) : undefined;
+  const operations = projector.operations;
+  const priced = (way: 'batched' | 'naive') => {
+    if (!operations) return undefined;
+    const [deposit, depositWithKey, transfer] = operationRows(operations, way);
+    return {
+      deposit_commands: deposit?.commands,
+      deposit_with_key_commands: depositWithKey?.commands,
+      transfer_commands: transfer?.commands,
+      dollars_per_million_deposits: deposit?.dollarsPerMillion,
+      dollars_per_million_transfers: transfer?.dollarsPerMillion,
+      max_deposits_per_s_per_database: deposit?.maxPerSecond,
+    };
+  };
+  return {
+    projector_node: projector.node,
+    upstash_commands_per_event_by_batch: byBatch((f) => f.commands),
+    upstash_commands_per_event_naive: naive?.commands,
+    upstash_http_requests_by_batch: byBatch((f) => f.httpRequests),
+    upstash_pipelined_requests_by_batch: byBatch((f) => f.pipelined),
+    redis_script_usec_per_event_by_batch: byBatch((f) => f.scriptUsec),
+    projector_cpu_usec_per_event_by_batch: byBatch((f) => f.cpuUsec),
+    bytes_stored_per_event_by_batch: byBatch((f) => f.bytes),
+    bytes_stored_per_event_naive: naive?.bytes,
+    admission_commands: operations?.admission,
+    upstash_batched: priced('batched'),
+    upstash_naive: priced('naive'),
+  };
 }
 
 function sum(values: number[]): number {

@@ -17,6 +17,10 @@ export interface WorkloadOptions {
   partitions: number;
   seed: number;
   topic: string;
+  /** Shares of deposits, withdrawals and transfers after the openings (default 40 / 25 / 35 %). */
+  mix?: { deposits: number; withdrawals: number; transfers: number };
+  /** Goes on from an earlier workload: its accounts, already open (no openings), and its offsets. */
+  continues?: Workload;
 }
 
 /** Request events in log order, and the same events as the records each partition delivers. */
@@ -32,8 +36,8 @@ export interface Workload {
 
 /**
  * Builds a projector workload: every account opened first, then a seeded mix of deposits (40 %),
- * withdrawals (25 %) and transfers (35 %) among the accounts, some of which the decider rejects
- * (insufficient funds). Events are built with `createEvent` and encoded with the service codec, as the
+ * withdrawals (25 %) and transfers (35 %) among the accounts (or `mix`), some of which the decider
+ * rejects (insufficient funds). Events are built with `createEvent` and encoded with the service codec, as the
  * command routes publish them; records are partitioned by a hash of the account id, as Kafka keys them.
  * Built before any clock starts: encoding is the producer's cost, not the projector's.
  *
@@ -47,15 +51,16 @@ export function buildWorkload(options: WorkloadOptions): Workload {
   const base = Date.parse('2026-01-01T00:00:00.000Z');
   let tick = 0;
   const at = () => new Date(base + tick++).toISOString();
-  const accounts = Array.from({ length: options.accounts }, () => randomUUID());
+  const accounts =
+    options.continues?.accounts ?? Array.from({ length: options.accounts }, () => randomUUID());
   const events: BankEvent[] = [];
-  const mix: Record<string, number> = {};
+  const counts: Record<string, number> = {};
   const push = (event: BankEvent) => {
     events.push(event);
-    mix[event.type] = (mix[event.type] ?? 0) + 1;
+    counts[event.type] = (counts[event.type] ?? 0) + 1;
   };
   const metadata = () => ({ correlationId: randomUUID(), causationId: null, idempotencyKey: null });
-  for (const accountId of accounts) {
+  for (const accountId of options.continues ? [] : accounts) {
     push(
       createEvent<'AccountOpenRequested'>({
         eventId: randomUUID(),
@@ -67,10 +72,12 @@ export function buildWorkload(options: WorkloadOptions): Workload {
       }),
     );
   }
+  const mix = options.mix ?? { deposits: 0.4, withdrawals: 0.25, transfers: 0.35 };
+  const shares = mix.deposits + mix.withdrawals + mix.transfers;
   while (events.length < options.events) {
     const accountId = random.pick(accounts);
-    const roll = random.next();
-    if (roll < 0.4) {
+    const roll = random.next() * shares;
+    if (roll < mix.deposits) {
       push(
         createEvent<'DepositRequested'>({
           eventId: randomUUID(),
@@ -81,7 +88,7 @@ export function buildWorkload(options: WorkloadOptions): Workload {
           metadata: metadata(),
         }),
       );
-    } else if (roll < 0.65) {
+    } else if (roll < mix.deposits + mix.withdrawals) {
       push(
         createEvent<'WithdrawalRequested'>({
           eventId: randomUUID(),
@@ -114,11 +121,48 @@ export function buildWorkload(options: WorkloadOptions): Workload {
   }
   const byPartition: BankEvent[][] = Array.from({ length: options.partitions }, () => []);
   for (const event of events) byPartition[partitionOf(event.accountId, options.partitions)]?.push(event);
-  const timestamp = Date.now();
+  const first = nextOffsets(options.continues?.records, options.partitions);
   const records = byPartition.map((partitionEvents, partition) =>
-    partitionEvents.map((event, offset) => mskRecord(options.topic, partition, offset, event, timestamp)),
+    partitionEvents.map((event, i) =>
+      mskRecord(options.topic, partition, (first[partition] ?? 0) + i, {
+        key: event.accountId,
+        value: encodeEvent(event),
+        headers: kafkaHeaders(event),
+      }),
+    ),
   );
-  return { accounts, events, byPartition, records, mix };
+  return { accounts, events, byPartition, records, mix: counts };
+}
+
+/**
+ * Messages (an outbox's saga follow-ups) as the records each partition delivers after `after`'s,
+ * keyed and partitioned as Kafka would.
+ *
+ * @example
+ * ```ts
+ * const credits = partitionedRecords(outbox, { topic, after: transfers.records });
+ * ```
+ */
+export function partitionedRecords(
+  messages: readonly Message[],
+  options: { topic: string; after: readonly MskRecord[][] },
+): MskRecord[][] {
+  const partitions = options.after.length;
+  const first = nextOffsets(options.after, partitions);
+  const records: MskRecord[][] = Array.from({ length: partitions }, () => []);
+  for (const message of messages) {
+    const partition = partitionOf(message.key, partitions);
+    const own = records[partition] as MskRecord[];
+    own.push(mskRecord(options.topic, partition, (first[partition] ?? 0) + own.length, message));
+  }
+  return records;
+}
+
+function nextOffsets(records: readonly MskRecord[][] | undefined, partitions: number): number[] {
+  return Array.from({ length: partitions }, (_, partition) => {
+    const last = records?.[partition]?.at(-1);
+    return last ? Number(last.offset) + 1 : 0;
+  });
 }
 
 /**
@@ -151,21 +195,22 @@ export function mskEvent(records: MskRecord[]): MskEvent {
   };
 }
 
-function mskRecord(
-  topic: string,
-  partition: number,
-  offset: number,
-  event: BankEvent,
-  timestamp: number,
-): MskRecord {
+/** A Kafka message as the producer hands it over. */
+interface Message {
+  key: string;
+  value: string;
+  headers: Record<string, string>;
+}
+
+function mskRecord(topic: string, partition: number, offset: number, message: Message): MskRecord {
   return {
     topic,
     partition,
     offset: String(offset),
-    timestamp,
+    timestamp: Date.now(),
     timestampType: 'CREATE_TIME',
-    key: Buffer.from(event.accountId).toString('base64'),
-    value: Buffer.from(encodeEvent(event)).toString('base64'),
-    headers: Object.entries(kafkaHeaders(event)).map(([name, text]) => ({ [name]: [...Buffer.from(text)] })),
+    key: Buffer.from(message.key).toString('base64'),
+    value: Buffer.from(message.value).toString('base64'),
+    headers: Object.entries(message.headers).map(([name, text]) => ({ [name]: [...Buffer.from(text)] })),
   };
 }

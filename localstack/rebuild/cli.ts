@@ -52,7 +52,7 @@ try {
     const root = `${keyPrefix()}:ns:${result.namespace}`;
     console.log('read it through the read functions deployed or run with this variable set:');
     console.log(`  PROJECTION_NAMESPACE=${result.namespace}`);
-    console.log(`or straight from Redis, e.g. redis-cli HGETALL ${root}:acct:<accountId>`);
+    console.log(`or straight from Redis, e.g. redis-cli GET ${root}:acct:<accountId>`);
   }
   process.exit(0);
 } catch (error) {

@@ -1,9 +1,10 @@
-import { validate, version } from 'uuid';
+import { v5, validate, version } from 'uuid';
 import { describe, expect, it } from 'vitest';
 import { canonicalJson } from '../../lib/events/canonical-json.js';
 import { CanonicalJsonError } from '../../lib/events/errors.js';
 import {
   BANKU_ID_NAMESPACE,
+  bankuId,
   deriveRequestId,
   randomId,
   requestFingerprint,
@@ -150,5 +151,18 @@ describe('deterministic ids', () => {
       transferCreditEventId('6f1c1b0e-8a43-4a3c-9a51-6a7a8d2f1e12'),
     );
     expect(version(transferRefundEventId(transfer))).toBe(5);
+  });
+
+  it('bankuId is the uuid library’s v5 in the Banku namespace, for any name', () => {
+    const names = [
+      '',
+      'credit:',
+      'fact:6f1c1b0e-8a43-4a3c-9a51-6a7a8d2f1e11:Deposited',
+      'é€😀\u0000\n',
+      'x'.repeat(300),
+    ];
+    for (let i = 0; i < 500; i += 1)
+      names.push(`event:${randomId()}:${String.fromCodePoint(32 + ((i * 7919) % 0x2fff))}${i}`);
+    for (const name of names) expect(bankuId(name), name).toBe(v5(name, BANKU_ID_NAMESPACE));
   });
 });

@@ -116,7 +116,7 @@ describe('npm run dev', () => {
 
     beforeAll(async () => {
       // Left over from an earlier run: the fresh broker has no log for it, so it must go.
-      await redis.hset(`${prefix}:ns:main:acct:${randomUUID()}`, 'balance', '100');
+      await redis.set(`${prefix}:ns:main:acct:${randomUUID()}`, JSON.stringify({ balance: 100 }));
       ({ dev, lambdaPort, issuerFile } = await startDev(prefix));
       vars = printed(dev);
     }, READY_MS + 30_000);

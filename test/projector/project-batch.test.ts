@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { decodeEvent } from '../../lib/events/codec.js';
 import type { BankEvent } from '../../lib/events/types.js';
 import { ProjectionStore } from '../../lib/projection/store.js';
@@ -52,6 +52,33 @@ describe('projecting batches into Redis', () => {
   const project = (batch: BankEvent[], partition = 0, firstOffset = 0) =>
     handleMskEvent(mskEvent(recordsOf(TOPIC, partition, batch, firstOffset)), store, live);
   const balance = async (accountId: string) => (await store.getAccount('main', accountId))?.balance;
+
+  it('reads only the accounts its container has not seen, and everything once another write reached the partition', async () => {
+    const container: ProjectorOptions = { publish: live.publish };
+    const projectHere = (batch: BankEvent[], firstOffset: number) =>
+      handleMskEvent(mskEvent(recordsOf(TOPIC, 0, batch, firstOffset)), store, container);
+    const seen = randomUUID();
+    const unseen = randomUUID();
+    await projectHere([events.open(seen), events.deposit(seen, 100)], 0);
+    const reads = vi.spyOn(store, 'readBatchState');
+    await projectHere([events.deposit(seen, 5), events.open(unseen)], 2);
+    expect(reads.mock.calls.map(([request]) => request.accounts)).toEqual([[unseen]]);
+    expect(await balance(seen)).toBe(105);
+
+    // Another container writes the partition: what this one knows of `seen` is stale now.
+    await handleMskEvent(mskEvent(recordsOf(TOPIC, 0, [events.deposit(seen, 10)], 4)), store, {
+      publish: live.publish,
+    });
+    reads.mockClear();
+    const third = randomUUID();
+    await projectHere([events.withdraw(seen, 115), events.open(third)], 5);
+    expect(reads.mock.calls.map(([request]) => [...request.accounts].sort())).toEqual([
+      [third],
+      [seen, third].sort(),
+    ]);
+    expect(await balance(seen)).toBe(0);
+    reads.mockRestore();
+  });
 
   it('applies opens, deposits and withdrawals in log order, once', async () => {
     const account = randomUUID();

@@ -133,9 +133,16 @@ describe('one transfer, followed by one trace id through the logs alone', () => 
     expect(transfer.correlationId).toBe(correlation);
     await settled(transfer.body.transactionId);
 
-    const projected = lines.filter(
-      (line) => line.message === 'event projected' && line.transaction_id === transfer.body.transactionId,
-    );
+    // A batch's lines are written once its invocation ends, after its statuses: the credit's may follow
+    // the status `settled` saw by a little.
+    const projectedLines = () =>
+      lines.filter(
+        (line) => line.message === 'event projected' && line.transaction_id === transfer.body.transactionId,
+      );
+    const linesBy = Date.now() + 10_000;
+    while (projectedLines().length < 2 && Date.now() < linesBy)
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    const projected = projectedLines();
     expect(projected.map((line) => line.event_type).sort()).toEqual([
       'TransferCreditRequested',
       'TransferRequested',

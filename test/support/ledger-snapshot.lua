@@ -1,8 +1,9 @@
 -- One atomic read of the given accounts' balances and the ledger: what a reader could observe at one
--- instant. KEYS: the totals hash, then every account hash.
+-- instant. KEYS: the totals hash, then every account key (its value is the account as JSON).
 local sum, negative, accounts = 0, 0, 0
 for i = 2, #KEYS do
-  local balance = tonumber(redis.call('HGET', KEYS[i], 'balance'))
+  local record = redis.call('GET', KEYS[i])
+  local balance = record and tonumber(cjson.decode(record).balance)
   if balance then
     sum = sum + balance
     accounts = accounts + 1
