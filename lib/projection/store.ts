@@ -23,6 +23,7 @@ import {
   DEFAULT_NAMESPACE,
   historyBucket,
   PROJECTION_FIELDS,
+  PROJECTION_LAYOUT,
   projectionKeys,
 } from './keys.js';
 import type {
@@ -215,6 +216,8 @@ export class ProjectionStore {
       })),
       factsPrefix: PROJECTION_FIELDS.factsApplied(0).replace(/0$/, ''),
       commandsPrefix: PROJECTION_FIELDS.commandsOffset(0).replace(/0$/, ''),
+      layoutField: PROJECTION_FIELDS.layout,
+      layout: PROJECTION_LAYOUT,
     };
     const reply = await this.#switchScript.exec(args.keys, args.argv(payload));
     if (reply !== 'switched' && reply !== 'moved' && reply !== 'behind')
