@@ -9,6 +9,9 @@
 -- their index in KEYS, and hands the values over as ranges of ARGV (`{from, to}`, inclusive), which go
 -- to Redis as they are: values are neither escaped into the JSON nor decoded from it.
 --   pointer, namespace, defaultNamespace  with followPointer: refuse unless the pointer names namespace
+--   layout, layoutField                   before anything: refuse a namespace whose checkpoint holds
+--                                         another layout, or none (written before layouts were
+--                                         stamped); every write of the checkpoint stamps it
 --   checkpoint: {key, factsField, expectedFacts, offsetField?, offset?, follows?}
 --                                         first, with `follows`: the state is lost unless the offset
 --                                         reached `follows` ('-1': may be missing). Then refuse unless
@@ -36,7 +39,8 @@
 --   outbox: {key, acknowledged: {from, to}, add: {from, to}, returnPending}
 -- Returns {status: 'ok', pending: [outbox field]} (with returnPending; the caller holds this batch's
 -- messages already and fetches any others, left by a crash, separately), {status: 'conflict', reason},
--- {status: 'lost', checkpoint} when the partition's checkpoint is missing or behind `follows`, or
+-- {status: 'lost', checkpoint} when the partition's checkpoint is missing or behind `follows`,
+-- {status: 'layout', found} when the namespace was written in another layout, or
 -- {status: 'abandoned', transactions: [id]} when commands were abandoned since the batch was decided.
 local p = cjson.decode(ARGV[1])
 local function conflict(reason) return cjson.encode({ status = 'conflict', reason = reason }) end
@@ -46,7 +50,11 @@ local function each_chunk(from, to, step, run)
 end
 
 local cp = p.checkpoint
-local held = redis.call('HMGET', KEYS[cp.key], cp.factsField, cp.offsetField or cp.factsField)
+local held = redis.call('HMGET', KEYS[cp.key], cp.factsField, cp.offsetField or cp.factsField, p.layoutField)
+-- Before all: state in another layout must not be read as this one.
+if held[3] ~= p.layout and (held[3] or redis.call('EXISTS', KEYS[cp.key]) == 1) then
+  return cjson.encode({ status = 'layout', found = held[3] or cjson.null })
+end
 -- First: a projection that lost state must not be decided against, whatever else holds.
 if cp.follows then
   local reached = held[2]
@@ -115,9 +123,9 @@ for field, delta in pairs(p.totals.deltas) do
 end
 local facts = tostring(tonumber(held[1] or '0') + tonumber(p.added))
 if cp.offsetField and tonumber(cp.offset) > tonumber(held[2] or '-1') then
-  redis.call('HSET', KEYS[cp.key], cp.factsField, facts, cp.offsetField, cp.offset)
+  redis.call('HSET', KEYS[cp.key], cp.factsField, facts, cp.offsetField, cp.offset, p.layoutField, p.layout)
 elseif facts ~= (held[1] or '0') then
-  redis.call('HSET', KEYS[cp.key], cp.factsField, facts)
+  redis.call('HSET', KEYS[cp.key], cp.factsField, facts, p.layoutField, p.layout)
 end
 -- Each partition has its own outbox, drained only by that partition's invocations, in position order.
 local ob = p.outbox

@@ -6,6 +6,7 @@ import {
   DEFAULT_NAMESPACE,
   historyBucket,
   PROJECTION_FIELDS,
+  PROJECTION_LAYOUT,
   projectionKeys,
   TRANSACTION_FATE,
   transactionFateKey,
@@ -44,6 +45,8 @@ export function readBatchArgs(
     pointer: args.key(currentNamespaceKey(prefix)),
     checkpoint: args.key(names.checkpoint),
     factsField: PROJECTION_FIELDS.factsApplied(request.partition),
+    layoutField: PROJECTION_FIELDS.layout,
+    layout: PROJECTION_LAYOUT,
     // The accounts, then the requests' dedupe markers: all strings, so one MGET reads them all.
     strings: [
       ...request.accounts.map((id) => args.key(names.account(id))),
@@ -61,10 +64,16 @@ export function readBatchArgs(
  * const state = parseReadReply(request, await script.exec(keys, argv));
  * ```
  */
-export function parseReadReply(request: BatchStateRequest, reply: unknown): BatchState | { moved: string } {
+export function parseReadReply(
+  request: BatchStateRequest,
+  reply: unknown,
+): BatchState | { moved: string } | { layout: string | null } {
   const parsed = parseJsonReply('read', reply) as
-    { status: 'ok'; facts: string; values: unknown[] | object } | { status: 'moved'; namespace: string };
+    | { status: 'ok'; facts: string; values: unknown[] | object }
+    | { status: 'moved'; namespace: string }
+    | { status: 'layout'; found: string | null };
   if (parsed.status === 'moved') return { moved: parsed.namespace };
+  if (parsed.status === 'layout') return { layout: parsed.found };
   // cjson encodes an empty list as an object.
   const values = Array.isArray(parsed.values) ? parsed.values : [];
   const accounts = new Map<string, StoredAccount>();
@@ -179,6 +188,8 @@ export function applyBatchArgs(
     defaultNamespace: DEFAULT_NAMESPACE,
     followPointer: write.followPointer,
     pointer,
+    layoutField: PROJECTION_FIELDS.layout,
+    layout: PROJECTION_LAYOUT,
     checkpoint,
     added: String(write.factsApplied),
     undecided,
@@ -210,7 +221,8 @@ export function applyBatchArgs(
 /**
  * The apply script's answer: written, with the positions of the partition's outbox still to publish
  * (when asked for); or refused, and why: a conflict, commands abandoned since the decision (their
- * transaction ids), or lost state (what the partition's commands checkpoint holds, null when missing).
+ * transaction ids), lost state (what the partition's commands checkpoint holds, null when missing), or
+ * a namespace in another layout (its stamp, null when it has none).
  *
  * @example
  * ```ts
@@ -219,12 +231,19 @@ export function applyBatchArgs(
  */
 export function parseApplyReply(
   reply: unknown,
-): { pending: string[] } | { conflict: string } | { abandoned: string[] } | { lost: string | null } {
+):
+  | { pending: string[] }
+  | { conflict: string }
+  | { abandoned: string[] }
+  | { lost: string | null }
+  | { layout: string | null } {
   const parsed = parseJsonReply('apply', reply) as
     | { status: 'ok'; pending: string[] | object }
     | { status: 'conflict'; reason: string }
     | { status: 'abandoned'; transactions: string[] }
-    | { status: 'lost'; checkpoint: string | null };
+    | { status: 'lost'; checkpoint: string | null }
+    | { status: 'layout'; found: string | null };
+  if (parsed.status === 'layout') return { layout: parsed.found };
   if (parsed.status === 'conflict') return { conflict: parsed.reason };
   if (parsed.status === 'abandoned') return { abandoned: parsed.transactions };
   if (parsed.status === 'lost') return { lost: parsed.checkpoint };

@@ -1,3 +1,5 @@
+import { PROJECTION_LAYOUT } from './keys.js';
+
 /**
  * The projection's state changed between reading and writing a batch: an overlapping invocation
  * applied events first, or a rebuild switched namespaces. Nothing was written; decide again.
@@ -94,5 +96,33 @@ export class OutboxReadBackError extends Error {
         'the write and the read back; nothing is acknowledged, retry the batch',
     );
     this.name = 'OutboxReadBackError';
+  }
+}
+
+/**
+ * The namespace holds a projection written by a release with another layout (or from before layouts
+ * were stamped): what its keys hold cannot be read as this release's. Nothing was read or written.
+ * Rebuild the projection from the facts into a fresh namespace and switch to it; until then the
+ * projector's batches fail and are retried, so commands wait on the log.
+ *
+ * @example
+ * ```ts
+ * if (error instanceof ProjectionLayoutError) logger.error('rebuild needed', { namespace: error.namespace });
+ * ```
+ */
+export class ProjectionLayoutError extends Error {
+  constructor(
+    readonly namespace: string,
+    /** The namespace's layout stamp, or null when it has none. */
+    readonly found: string | null,
+  ) {
+    const written = found === null ? 'a layout from before layouts were stamped' : `layout ${found}`;
+    super(
+      `namespace "${namespace}" was written in ${written}, and this release reads and writes layout ` +
+        `${PROJECTION_LAYOUT}; nothing was read or written. Rebuild the projection from the facts into a ` +
+        'fresh namespace and switch to it (README, "Upgrading across a layout change"); until then ' +
+        'batches are retried and commands wait on the log',
+    );
+    this.name = 'ProjectionLayoutError';
   }
 }

@@ -13,7 +13,7 @@
  * | `<ns>:req:<eventId>` | string | the fact types a request was decided as: the dedupe | fixed; one key per request |
  * | `<ns>:totals` | hash | deposited, withdrawn, inFlight, balances: the conservation ledger | fixed |
  * | `<ns>:outbox:<partition>` | hash | facts, saga requests and dead letters a partition decided but has not yet published, by position | emptied by the partition's next write |
- * | `<ns>:checkpoint` | hash | `commands:<partition>` last request offset decided; `facts:<partition>` facts applied | one field pair per partition |
+ * | `<ns>:checkpoint` | hash | `commands:<partition>` last request offset decided; `facts:<partition>` facts applied; `layout` ({@link PROJECTION_LAYOUT}) | one field pair per partition |
  *
  * No key grows without bound: every key is fixed in size, expires, or is one of an account's history
  * keys, which hold at most 10,000 entries each (about 3 MB). The number of keys grows with the log, as
@@ -82,7 +82,18 @@ export const PROJECTION_FIELDS = {
   commandsOffset: (partition: number) => `commands:${partition}`,
   /** In `checkpoint`: how many facts of a partition the namespace holds. */
   factsApplied: (partition: number) => `facts:${partition}`,
+  /** In `checkpoint`: the {@link PROJECTION_LAYOUT} of the release that wrote the namespace. */
+  layout: 'layout',
 } as const;
+
+/**
+ * What the projection's keys hold, as a number every write stamps on the namespace's checkpoint. A
+ * release that changes what a key holds raises it. The scripts refuse a namespace stamped otherwise, or
+ * not at all (written before stamps), instead of misreading it: a rebuild writes a namespace in this
+ * layout (README, "Upgrading across a layout change").
+ * - 2 (issue 14): accounts as JSON strings, one dedupe key per request, history split into keys.
+ */
+export const PROJECTION_LAYOUT = '2';
 
 /** The namespace used until a rebuild switches to another. */
 export const DEFAULT_NAMESPACE = 'main';
@@ -111,15 +122,19 @@ export function currentNamespaceKey(prefix: string): string {
  *
  * @example
  * ```ts
- * await redis.get(transactionFateKey('banku', transactionId)); // '{"transactionId":…}' or 'abandoned:{…}'
+ * await redis.get(transactionFateKey('banku', transactionId)); // '{"transactionId":…}' or 'abandoned{…}'
  * ```
  */
 export function transactionFateKey(prefix: string, transactionId: string): string {
   return `${prefix}:fate:${transactionId}`;
 }
 
-/** The value of {@link transactionFateKey} of an abandoned transaction starts with `abandonedPrefix`. */
-export const TRANSACTION_FATE = { abandonedPrefix: 'abandoned:' } as const;
+/**
+ * The value of {@link transactionFateKey} of an abandoned transaction starts with `abandonedPrefix`
+ * (then its pending record, if any). A mark written by a release before pending records moved here is
+ * the prefix alone, so it still reads as abandoned.
+ */
+export const TRANSACTION_FATE = { abandonedPrefix: 'abandoned' } as const;
 
 /**
  * How long a transaction's fate is kept: as long as its Idempotency-Key, far beyond the time its record

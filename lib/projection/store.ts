@@ -13,6 +13,7 @@ import {
 import {
   BatchConflictError,
   OutboxReadBackError,
+  ProjectionLayoutError,
   ProjectionStateLostError,
   RequestsAbandonedError,
   UnexpectedReplyError,
@@ -22,6 +23,7 @@ import {
   DEFAULT_NAMESPACE,
   historyBucket,
   PROJECTION_FIELDS,
+  PROJECTION_LAYOUT,
   projectionKeys,
 } from './keys.js';
 import type {
@@ -85,6 +87,7 @@ export class ProjectionStore {
     for (let attempt = 0; ; attempt += 1) {
       const { keys, argv } = readBatchArgs(this.prefix, asked);
       const state = parseReadReply(asked, await this.#readScript.exec(keys, argv));
+      if ('layout' in state) throw new ProjectionLayoutError(asked.namespace, state.layout);
       if (!('moved' in state)) return state;
       if (attempt > 3) throw new BatchConflictError('namespace_switched');
       asked = { ...asked, namespace: state.moved };
@@ -97,10 +100,12 @@ export class ProjectionStore {
    *
    * @throws {BatchConflictError} when the state changed since it was read; nothing was written.
    * @throws {OutboxReadBackError} when outbox messages vanished before they could be read back.
+   * @throws {ProjectionLayoutError} when the namespace was written in another layout; nothing was written.
    */
   async applyBatch(write: BatchWrite, options: { returnOutbox: boolean }): Promise<OutboxMessage[]> {
     const { keys, argv } = applyBatchArgs(this.prefix, write, options);
     const outcome = parseApplyReply(await this.#applyScript.exec(keys, argv));
+    if ('layout' in outcome) throw new ProjectionLayoutError(write.namespace, outcome.layout);
     if ('conflict' in outcome) throw new BatchConflictError(outcome.conflict);
     if ('abandoned' in outcome) throw new RequestsAbandonedError(outcome.abandoned);
     if ('lost' in outcome)
@@ -211,6 +216,8 @@ export class ProjectionStore {
       })),
       factsPrefix: PROJECTION_FIELDS.factsApplied(0).replace(/0$/, ''),
       commandsPrefix: PROJECTION_FIELDS.commandsOffset(0).replace(/0$/, ''),
+      layoutField: PROJECTION_FIELDS.layout,
+      layout: PROJECTION_LAYOUT,
     };
     const reply = await this.#switchScript.exec(args.keys, args.argv(payload));
     if (reply !== 'switched' && reply !== 'moved' && reply !== 'behind')

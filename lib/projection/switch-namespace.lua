@@ -7,7 +7,9 @@
 -- KEYS: the pointer, the live checkpoint, the rebuilt checkpoint, then each partition's live and
 --       rebuilt outbox.
 -- ARGV[1]: {from, to, defaultNamespace, pointer, fromCheckpoint, toCheckpoint,
---           outboxes: [{from, to}], factsPrefix, commandsPrefix}
+--           outboxes: [{from, to}], factsPrefix, commandsPrefix, layoutField, layout}
+-- The rebuilt checkpoint is stamped with the layout unless it holds one: a rebuild of a log without
+-- facts wrote no checkpoint of its own, and the offsets copied here must not read as an older layout.
 -- Returns `switched`, `moved` (the pointer no longer names `from`) or `behind` (consume further first).
 local p = cjson.decode(ARGV[1])
 local current = redis.call('GET', KEYS[p.pointer]) or p.defaultNamespace
@@ -24,6 +26,7 @@ for i = 1, #live, 2 do
     redis.call('HSET', KEYS[p.toCheckpoint], live[i], live[i + 1])
   end
 end
+redis.call('HSETNX', KEYS[p.toCheckpoint], p.layoutField, p.layout)
 for _, outbox in ipairs(p.outboxes) do
   local waiting = redis.call('HGETALL', KEYS[outbox.from])
   for j = 1, #waiting, 2 do redis.call('HSETNX', KEYS[outbox.to], waiting[j], waiting[j + 1]) end
