@@ -2,7 +2,11 @@ import { spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { Redis as IORedis } from 'ioredis';
 import { cpuMeter } from './cpu.js';
+import { encodeAccount } from '../../lib/projection/batch-scripts.js';
 import { watchChild } from './processes.js';
+
+/** What the ceiling writes per event: the keys the apply script writes for one deposit, one command each. */
+export const CEILING_WRITES = 'SET dedupe key, SET account, ZADD history, HSET status';
 
 /** Writes per event in the ceiling run: the keys the apply script updates for one event. */
 export const WRITES_PER_EVENT = 4;
@@ -21,7 +25,7 @@ export interface CeilingRun {
 /** What Redis alone achieves on this machine. */
 export interface RedisCeiling {
   /**
-   * The projector's writes per event (SADD seen, HSET account, ZADD history, HSET status), as raw
+   * The projector's writes per event ({@link CEILING_WRITES}), as raw
    * protocol through `redis-cli --pipe` (Redis's mass-insertion mode): Redis itself, with a client
    * that costs next to nothing. Undefined without redis-tools.
    */
@@ -88,37 +92,43 @@ function eventWrites(events: number, accountCount: number, prefix: string): stri
       seq: i,
     });
     return [
-      ['SADD', `${root}:seen`, randomUUID()],
+      ['SET', `${root}:req:${randomUUID()}`, 'AccountDeposited'],
       [
-        'HSET',
+        'SET',
         `${root}:acct:${account}`,
-        'name',
-        'Bench Holder',
-        'currency',
-        'USD',
-        'balance',
-        String(i),
-        'version',
-        String(i),
-        'openedAt',
-        at,
-        'updatedAt',
-        at,
+        encodeAccount({
+          accountId: account,
+          owner: 'bench-holder',
+          name: 'Bench Holder',
+          currency: 'USD',
+          balance: i,
+          version: i,
+          openedAt: at,
+          updatedAt: at,
+        }),
       ],
       ['ZADD', `${root}:hist:${account}`, String(i), history],
       [
         'HSET',
         `${root}:tx:${tx}`,
-        'stage',
-        '2',
         'type',
         'deposit',
         'status',
         'applied',
+        'stage',
+        '2',
         'accountId',
         account,
         'at',
         at,
+        'reason',
+        '',
+        'amount',
+        '1234',
+        'counterparty',
+        '',
+        'initiator',
+        'bench-holder',
       ],
     ];
   });

@@ -8,7 +8,7 @@ import type { LatencySummary } from './stats.js';
 import type { BenchOptions } from './options.js';
 import type { OperationCosts } from './operation-costs.js';
 import type { ProjectorPhaseResult, UpstashFigures } from './projector-phase.js';
-import type { RedisCeiling } from './redis-ceiling.js';
+import { CEILING_WRITES, type RedisCeiling } from './redis-ceiling.js';
 import { table } from './table.js';
 import { UPSTASH_PAY_AS_YOU_GO, upstashPrice } from './upstash-cost.js';
 
@@ -156,8 +156,7 @@ export function renderReport(results: BenchResults): string {
       best && eventsPerS ? `${((best.eventsPerS / eventsPerS) * 100).toFixed(0)} %` : undefined;
     out.push(
       '',
-      `2. Redis ceiling — ${ceiling.ioredis.ops} key updates (${ceiling.ioredis.events} events × 4: SADD seen, ` +
-        `HSET account, ZADD history, HSET status)`,
+      `2. Redis ceiling — ${ceiling.ioredis.ops} key updates (${ceiling.ioredis.events} events × 4: ${CEILING_WRITES})`,
       table([
         [
           'client',
