@@ -12,7 +12,7 @@ import { UPSTASH_REQUEST_TIMEOUT_MS } from '../redis/client.js';
 import { LUA_SCRIPTS } from '../redis/lua-scripts.js';
 import { ScriptArgs } from '../redis/script-args.js';
 
-/** How long an Idempotency-Key and a transaction's pending record are remembered. */
+/** How long an Idempotency-Key's claim is remembered (a transaction's fate: TRANSACTION_FATE_TTL_SECONDS). */
 export const ADMISSION_TTL_SECONDS = 7 * 24 * 60 * 60;
 
 /**
@@ -103,11 +103,13 @@ export class CommandAdmissions {
         // setting the fate to the first attempt's pending record again lifts the mark, so the retry may
         // take effect, once. If the projector already decided the first attempt, this changes nothing:
         // the retry's record is the same request, a duplicate.
-        await this.redis.set(fate, JSON.stringify(holder.pending ?? pending), { ex: ADMISSION_TTL_SECONDS });
+        await this.redis.set(fate, JSON.stringify(holder.pending ?? pending), {
+          ex: TRANSACTION_FATE_TTL_SECONDS,
+        });
         return 'replay';
       }
     }
-    await this.redis.set(fate, JSON.stringify(pending), { nx: true, ex: ADMISSION_TTL_SECONDS });
+    await this.redis.set(fate, JSON.stringify(pending), { nx: true, ex: TRANSACTION_FATE_TTL_SECONDS });
     return 'new';
   }
 
